@@ -1,0 +1,140 @@
+namespace Dsm.Emulation.CortexM3.Timing;
+
+/// <summary>
+/// The machine's virtual clock and its timed events. Virtual time is counted in core cycles; peripherals
+/// schedule callbacks at cycle deadlines and the run loop never lets the core run past the earliest one,
+/// so a timer fires at the same instruction boundary in every run (deterministic) and a sleeping core
+/// can jump straight to the next deadline.
+/// </summary>
+public sealed class EventScheduler
+{
+    private readonly List<TimedEvent> _queue = new();
+    private ulong _now;
+
+    /// <summary>Creates a scheduler for a core clocked at <paramref name="coreClockHz"/>.</summary>
+    /// <param name="coreClockHz">Core clock frequency in Hz (used to convert between cycles and seconds).</param>
+    public EventScheduler(uint coreClockHz)
+    {
+        CoreClockHz = coreClockHz;
+    }
+
+    /// <summary>Current virtual time in core cycles.</summary>
+    public ulong Now => _now;
+
+    /// <summary>
+    /// Core clock in Hz. Changing it (firmware reprogramming the PLL) does not move <see cref="Now"/>;
+    /// peripherals that derive their timing from it reschedule themselves.
+    /// </summary>
+    public uint CoreClockHz { get; set; }
+
+    /// <summary>The earliest pending deadline, or <see cref="ulong.MaxValue"/> when nothing is scheduled.</summary>
+    public ulong NextDeadline => _queue.Count == 0 ? ulong.MaxValue : _queue[0].Deadline;
+
+    /// <summary>Virtual time in seconds since reset.</summary>
+    public double NowSeconds => CoreClockHz == 0 ? 0 : _now / (double)CoreClockHz;
+
+    /// <summary>Converts a duration in seconds to core cycles at the current clock (at least one cycle).</summary>
+    /// <param name="seconds">Duration.</param>
+    /// <returns>Cycles.</returns>
+    public ulong CyclesFromSeconds(double seconds) => Math.Max(1UL, (ulong)Math.Round(seconds * CoreClockHz));
+
+    /// <summary>Creates an event that runs <paramref name="callback"/> each time its deadline is reached.</summary>
+    /// <param name="name">Diagnostic name ("systick", "mfs0.tx").</param>
+    /// <param name="callback">Runs at the deadline with the deadline's time; it may reschedule the event.</param>
+    /// <returns>An unscheduled event.</returns>
+    public TimedEvent CreateEvent(string name, Action<ulong> callback) => new(this, name, callback);
+
+    /// <summary>
+    /// Moves virtual time forward to <paramref name="time"/>, firing every event whose deadline is at or
+    /// before it, in deadline order (ties in scheduling order).
+    /// </summary>
+    /// <param name="time">The new virtual time; must not be earlier than <see cref="Now"/>.</param>
+    public void AdvanceTo(ulong time)
+    {
+        if (time < _now)
+        {
+            throw new ArgumentOutOfRangeException(nameof(time), $"Virtual time cannot go back from {_now} to {time}.");
+        }
+
+        while (_queue.Count > 0 && _queue[0].Deadline <= time)
+        {
+            var due = _queue[0];
+            _queue.RemoveAt(0);
+            due.IsScheduled = false;
+            _now = due.Deadline;
+            due.Fire();
+        }
+
+        _now = time;
+    }
+
+    /// <summary>Sets virtual time directly (state import). Scheduled events are kept; their owners re-arm them on import.</summary>
+    /// <param name="time">The restored time.</param>
+    public void RestoreNow(ulong time) => _now = time;
+
+    internal void Insert(TimedEvent ev)
+    {
+        // Few events are live at once (a handful of timers and UARTs): a sorted list beats a heap here.
+        int i = _queue.Count;
+        while (i > 0 && _queue[i - 1].Deadline > ev.Deadline)
+        {
+            i--;
+        }
+
+        _queue.Insert(i, ev);
+    }
+
+    internal void Remove(TimedEvent ev) => _queue.Remove(ev);
+}
+
+/// <summary>A reusable timed event owned by a peripheral; scheduling it again moves its deadline.</summary>
+public sealed class TimedEvent
+{
+    private readonly EventScheduler _scheduler;
+    private readonly Action<ulong> _callback;
+
+    internal TimedEvent(EventScheduler scheduler, string name, Action<ulong> callback)
+    {
+        _scheduler = scheduler;
+        Name = name;
+        _callback = callback;
+    }
+
+    /// <summary>Diagnostic name.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether the event is waiting for its deadline.</summary>
+    public bool IsScheduled { get; internal set; }
+
+    /// <summary>The deadline in core cycles (meaningful while <see cref="IsScheduled"/>).</summary>
+    public ulong Deadline { get; private set; }
+
+    /// <summary>Schedules (or moves) the event to fire at absolute virtual time <paramref name="deadline"/>.</summary>
+    /// <param name="deadline">Absolute time in core cycles; a time already passed fires at the next boundary.</param>
+    public void ScheduleAt(ulong deadline)
+    {
+        Cancel();
+        Deadline = Math.Max(deadline, _scheduler.Now);
+        IsScheduled = true;
+        _scheduler.Insert(this);
+    }
+
+    /// <summary>Schedules the event <paramref name="cycles"/> core cycles from now.</summary>
+    /// <param name="cycles">Delay in core cycles.</param>
+    public void ScheduleIn(ulong cycles) => ScheduleAt(_scheduler.Now + cycles);
+
+    /// <summary>Removes the event from the queue if it is scheduled.</summary>
+    public void Cancel()
+    {
+        if (IsScheduled)
+        {
+            _scheduler.Remove(this);
+            IsScheduled = false;
+        }
+    }
+
+    internal void Fire() => _callback(Deadline);
+
+    /// <inheritdoc />
+    public override string ToString() => IsScheduled ? $"{Name} @ {Deadline}" : $"{Name} (idle)";
+}

@@ -1,0 +1,120 @@
+/*
+ * CRC-32 (IEEE 802.3, reflected 0xEDB88320), SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104),
+ * written for size rather than speed: the link, not the CPU, bounds a migration.
+ */
+#include <string.h>
+#include "dsm_protocol.h"
+#include "dsm_internal.h"
+
+/* CRC of each nibble value; 64 bytes of flash instead of a 1 KiB table. */
+static const uint32_t crc_nibble[16] = {
+    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
+    0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu
+};
+
+uint32_t dsm_crc32_byte(uint32_t crc, uint8_t b)
+{
+    crc ^= b;
+    crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+    crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+    return crc;
+}
+
+uint32_t dsm_crc32_update(uint32_t crc, const uint8_t *data, uint32_t len)
+{
+    while (len--) crc = dsm_crc32_byte(crc, *data++);
+    return crc;
+}
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32u - (n))))
+
+static void sha_block(dsm_sha256_t *c)
+{
+    uint32_t w[16], v[8], t1, t2, s0, s1;
+    unsigned i;
+    for (i = 0; i < 16; i++)
+        w[i] = (uint32_t)c->buf[4 * i] << 24 | (uint32_t)c->buf[4 * i + 1] << 16 |
+               (uint32_t)c->buf[4 * i + 2] << 8 | c->buf[4 * i + 3];
+    for (i = 0; i < 8; i++) v[i] = c->h[i];
+    for (i = 0; i < 64; i++) {
+        /* The message schedule lives in a 16-word ring to keep the stack small. */
+        if (i >= 16) {
+            s0 = w[(i + 1) & 15]; s0 = ROR(s0, 7) ^ ROR(s0, 18) ^ (s0 >> 3);
+            s1 = w[(i + 14) & 15]; s1 = ROR(s1, 17) ^ ROR(s1, 19) ^ (s1 >> 10);
+            w[i & 15] += s0 + s1 + w[(i + 9) & 15];
+        }
+        t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i & 15];
+        t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3] + t1;
+        v[3] = v[2]; v[2] = v[1]; v[1] = v[0]; v[0] = t1 + t2;
+    }
+    for (i = 0; i < 8; i++) c->h[i] += v[i];
+}
+
+void dsm_sha_init(dsm_sha256_t *c)
+{
+    static const uint32_t iv[8] = {
+        0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au, 0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u
+    };
+    memcpy(c->h, iv, sizeof iv);
+    c->bytes_lo = 0;
+    c->bytes_hi = 0;
+}
+
+void dsm_sha_byte(dsm_sha256_t *c, uint8_t b)
+{
+    c->buf[c->bytes_lo & 63u] = b;
+    if (++c->bytes_lo == 0) c->bytes_hi++;
+    if ((c->bytes_lo & 63u) == 0) sha_block(c);
+}
+
+void dsm_sha_update(dsm_sha256_t *c, const uint8_t *p, uint32_t n)
+{
+    while (n--) dsm_sha_byte(c, *p++);
+}
+
+void dsm_sha_final(dsm_sha256_t *c, uint8_t out[32])
+{
+    uint32_t hi = c->bytes_hi << 3 | c->bytes_lo >> 29, lo = c->bytes_lo << 3;
+    unsigned i;
+    dsm_sha_byte(c, 0x80);
+    while ((c->bytes_lo & 63u) != 56u) dsm_sha_byte(c, 0);
+    for (i = 0; i < 4; i++) dsm_sha_byte(c, (uint8_t)(hi >> (24 - 8 * i)));
+    for (i = 0; i < 4; i++) dsm_sha_byte(c, (uint8_t)(lo >> (24 - 8 * i)));
+    for (i = 0; i < 32; i++) out[i] = (uint8_t)(c->h[i >> 2] >> (24 - 8 * (i & 3)));
+}
+
+void dsm_sha256(const uint8_t *data, uint32_t len, uint8_t out[32])
+{
+    dsm_sha256_t c;
+    dsm_sha_init(&c);
+    dsm_sha_update(&c, data, len);
+    dsm_sha_final(&c, out);
+}
+
+void dsm_hmac_sha256(const uint8_t *key, uint32_t key_len, const uint8_t *msg, uint32_t msg_len, uint8_t out[32])
+{
+    dsm_sha256_t c;
+    uint8_t inner[32];
+    unsigned i;
+    /* Keys longer than a SHA-256 block are not supported (DSM_MAX_KEY): no key hashing needed. */
+    dsm_sha_init(&c);
+    for (i = 0; i < 64; i++) dsm_sha_byte(&c, (uint8_t)((i < key_len ? key[i] : 0) ^ 0x36));
+    dsm_sha_update(&c, msg, msg_len);
+    dsm_sha_final(&c, inner);
+    dsm_sha_init(&c);
+    for (i = 0; i < 64; i++) dsm_sha_byte(&c, (uint8_t)((i < key_len ? key[i] : 0) ^ 0x5c));
+    dsm_sha_update(&c, inner, 32);
+    dsm_sha_final(&c, out);
+}

@@ -1,0 +1,203 @@
+/*
+ * Dsm migration protocol, device half (version 1).
+ *
+ * Portable C99, no libc beyond memcpy/memset, no dynamic allocation.
+ * The wire format is specified in docs/protocol.md; Dsm.Protocol (C#) is the host half.
+ */
+#ifndef DSM_PROTOCOL_H
+#define DSM_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Wire constants (shared with Dsm.Protocol.ProtocolConstants) ---- */
+#define DSM_PROTOCOL_VERSION   1u
+#define DSM_SYNC0              0xD5u
+#define DSM_SYNC1              0x4Du
+#define DSM_HEADER_SIZE        8u
+#define DSM_TRAILER_SIZE       4u
+#define DSM_MAX_PAYLOAD        4112u
+#define DSM_MAX_HOST_PAYLOAD   128u   /* host-to-device frames are small: the device buffers them */
+#define DSM_BLOCK_SIZE         4096u
+#define DSM_MAX_REGIONS        16u
+#define DSM_MAX_IRQS           240u
+#define DSM_DEVICE_ID_SIZE     16u
+#define DSM_MAX_BUILD_ID       32u
+#define DSM_MAX_BOARD_ID       32u
+#define DSM_NONCE_SIZE         16u
+#define DSM_DIGEST_SIZE        32u
+#define DSM_MAX_OFFER_BLOCKS   1024u
+#define DSM_MAX_KEY            64u
+#define DSM_CPU_STATE_VERSION  1u
+
+/* Message types. */
+enum {
+    DSM_MSG_HELLO = 0x01, DSM_MSG_ACCEPT = 0x02, DSM_MSG_REJECT = 0x03,
+    DSM_MSG_BLOCK = 0x10, DSM_MSG_FLASH_OFFER = 0x11, DSM_MSG_FLASH_REQUEST = 0x12,
+    DSM_MSG_CPU_STATE = 0x20,
+    DSM_MSG_COMMIT = 0x30, DSM_MSG_COMMITTED = 0x31, DSM_MSG_DONE = 0x32,
+    DSM_MSG_ABORT = 0x3F, DSM_MSG_NACK = 0x40, DSM_MSG_KEEPALIVE = 0x41
+};
+
+/* Region kinds in the HELLO region table. */
+enum { DSM_REGION_SRAM = 0, DSM_REGION_FLASH = 1, DSM_REGION_DSMC_PRIVATE = 2 };
+
+/* Block encodings. */
+enum { DSM_ENC_RAW = 0, DSM_ENC_ZERO = 1, DSM_ENC_FILL = 2, DSM_ENC_LZ4 = 3 };
+
+/* HELLO capability bits. */
+#define DSM_CAP_BACKCHANNEL  0x01u
+#define DSM_CAP_KEY          0x02u
+#define DSM_CAP_LZ4          0x04u
+#define DSM_CAP_FLASH_CRC    0x08u
+#define DSM_CAP_PUSH_MOVE    0x10u  /* push-only: the device stops after sending COMMIT */
+
+/* ACCEPT option bits. */
+#define DSM_OPT_FLASH_DIFF   0x01u
+
+/* ---- Port interface ---- */
+
+/** Byte transport supplied by the port (UART, USB CDC, ...). */
+typedef struct dsm_transport {
+    void *ctx;
+    /** Sends one byte; may block until the transmitter has room. */
+    void (*put)(void *ctx, uint8_t byte);
+    /** Returns the next received byte (0..255), or -1 when none arrives within timeout_ms (0 = poll).
+        May be NULL on a push-only link. */
+    int (*get)(void *ctx, uint32_t timeout_ms);
+} dsm_transport_t;
+
+/** One entry of the region table. data is where the DSMC reads the bytes (normally (const uint8_t *)base). */
+typedef struct dsm_region {
+    uint8_t kind;
+    uint32_t base;
+    uint32_t size;
+    const uint8_t *data;
+} dsm_region_t;
+
+/** Captured CPU state, the CPU_STATE message (version 1). */
+typedef struct dsm_cpu_state {
+    uint32_t r[13];
+    uint32_t msp, psp, lr, pc, xpsr;
+    uint32_t exc_return;          /* the DSM handler's EXC_RETURN */
+    uint8_t primask, faultmask, basepri, control;
+    uint32_t shcsr;
+    uint32_t shpr[3];
+    uint32_t icsr;                /* pending bits only: NMIPENDSET, PENDSVSET, PENDSTSET */
+    uint32_t vtor;
+    uint32_t aircr;               /* PRIGROUP field only (bits 10:8) */
+    uint32_t scr, ccr;
+    uint8_t active_exceptions[32]; /* bitmap over exception numbers 0..255 */
+    uint32_t nvic_enabled[(DSM_MAX_IRQS + 31u) / 32u];
+    uint32_t nvic_pending[(DSM_MAX_IRQS + 31u) / 32u];
+    uint32_t nvic_active[(DSM_MAX_IRQS + 31u) / 32u];
+    uint8_t nvic_priority[DSM_MAX_IRQS];
+} dsm_cpu_state_t;
+
+/* The encoder walks r[0]..exc_return and shcsr..ccr as word arrays: no padding may sit between them. */
+typedef char dsm_cpu_state_layout_check[
+    (offsetof(dsm_cpu_state_t, exc_return) == 18 * 4 && offsetof(dsm_cpu_state_t, primask) == 19 * 4 &&
+     offsetof(dsm_cpu_state_t, shcsr) == 20 * 4 && offsetof(dsm_cpu_state_t, ccr) == 28 * 4) ? 1 : -1];
+
+/** Everything the DSMC knows about the device; constant during a session. */
+typedef struct dsm_config {
+    uint8_t device_id[DSM_DEVICE_ID_SIZE];
+    const uint8_t *board_id;       /* ASCII, board_id_len <= DSM_MAX_BOARD_ID */
+    uint8_t board_id_len;
+    const uint8_t *build_id;       /* GNU build-id note descriptor bytes */
+    uint8_t build_id_len;
+    uint8_t capabilities;          /* DSM_CAP_*; DSM_CAP_KEY is derived from key_len */
+    uint16_t irq_count;            /* external interrupts of the part, <= DSM_MAX_IRQS */
+    uint32_t cpuid, core_clock_hz, resume_address;
+    const dsm_region_t *regions;
+    uint8_t region_count;
+    const uint8_t *key;            /* per-device pre-shared key, NULL if none */
+    uint8_t key_len;               /* <= DSM_MAX_KEY */
+    uint32_t reply_timeout_ms;     /* wait for ACCEPT, FLASH_REQUEST, COMMITTED (reset by KEEPALIVE) */
+    uint8_t max_retries;           /* repeats of HELLO / COMMIT / NACK before giving up */
+} dsm_config_t;
+
+/** How a session ended. Only DSM_OUTCOME_MOVED (and PUSHED with DSM_CAP_PUSH_MOVE) allows the device to stop. */
+typedef enum dsm_outcome {
+    DSM_OUTCOME_RUNNING = 0,   /* session not finished: call dsm_session_step again */
+    DSM_OUTCOME_MOVED,         /* COMMITTED received and DONE sent: stop the local system */
+    DSM_OUTCOME_PUSHED,        /* push-only: all sent, the host cannot answer */
+    DSM_OUTCOME_REJECTED,      /* host sent REJECT; reason in session.remote_reason */
+    DSM_OUTCOME_ABORTED,       /* host sent ABORT; reason in session.remote_reason */
+    DSM_OUTCOME_TIMEOUT,       /* no answer, or the same retransmission asked too often */
+    DSM_OUTCOME_HOST_ERROR,    /* the host sent a malformed or impossible frame; ABORT was sent */
+    DSM_OUTCOME_BAD_CONFIG     /* configuration or work buffer invalid; nothing was sent */
+} dsm_outcome_t;
+
+/** SHA-256 running state. */
+typedef struct dsm_sha256 { uint32_t h[8]; uint32_t bytes_lo, bytes_hi; uint8_t buf[64]; } dsm_sha256_t;
+
+/** Session state. Place it in memory that is not transferred (DSMC private). */
+typedef struct dsm_session {
+    const dsm_config_t *cfg;
+    const dsm_cpu_state_t *cpu;
+    const dsm_transport_t *io;
+    uint16_t *hash_table;          /* LZ4 match finder, 1 << DSM_LZ4_HASH_BITS entries */
+    uint8_t *flash_bitmap;         /* one bit per flash block, blocks of all flash regions in table order */
+    uint32_t flash_bitmap_bytes;
+    /* plan position */
+    uint8_t phase, region, retries, options;
+    uint32_t offset;               /* offset inside region (SRAM/flash phases), block index (offer phase) */
+    uint16_t seq;                  /* next device sequence number */
+    uint16_t host_seq;             /* next expected host sequence number */
+    uint16_t nack_seq;             /* last rewind target asked by the host */
+    uint8_t nack_count;            /* how often in a row; bounded by max_retries */
+    uint8_t flash_requests_done;
+    uint8_t remote_reason;         /* reason code of a REJECT or ABORT from the host */
+    /* tx sink */
+    uint8_t emit;                  /* 1: bytes go to the transport; 0: replay (transcript only) */
+    uint8_t in_transcript;
+    uint32_t crc;
+    uint32_t count;
+    uint8_t nonce[DSM_NONCE_SIZE];
+    uint8_t digest[DSM_DIGEST_SIZE];
+    dsm_sha256_t sha;              /* transcript */
+    /* rx parser */
+    uint8_t rx_state;
+    uint16_t rx_len, rx_pos;
+    uint8_t rx_hdr[DSM_HEADER_SIZE];
+    uint8_t rx_payload[DSM_MAX_HOST_PAYLOAD + DSM_TRAILER_SIZE];
+} dsm_session_t;
+
+#ifndef DSM_LZ4_HASH_BITS
+#define DSM_LZ4_HASH_BITS 10
+#endif
+
+/** Work buffer bytes needed: LZ4 hash table plus one bit per flash block of the configured regions. */
+uint32_t dsm_work_size(const dsm_config_t *cfg);
+
+/** Prepares a session; returns DSM_OUTCOME_RUNNING or DSM_OUTCOME_BAD_CONFIG. work must be 2-byte aligned. */
+dsm_outcome_t dsm_session_start(dsm_session_t *s, const dsm_config_t *cfg, const dsm_cpu_state_t *cpu,
+                                const dsm_transport_t *io, void *work, uint32_t work_size);
+
+/** Advances the session by one frame or one wait; returns DSM_OUTCOME_RUNNING until it ends. */
+dsm_outcome_t dsm_session_step(dsm_session_t *s);
+
+/** Runs a whole session: start, then step until it ends. */
+dsm_outcome_t dsm_emigrate(dsm_session_t *s, const dsm_config_t *cfg, const dsm_cpu_state_t *cpu,
+                           const dsm_transport_t *io, void *work, uint32_t work_size);
+
+/** After DSM_OUTCOME_MOVED: answers a repeated COMMITTED with DONE. Call it in the stopped device's idle loop. */
+void dsm_serve_stopped(dsm_session_t *s, uint32_t timeout_ms);
+
+/* ---- Building blocks, exposed for tests and for ports with a hardware CRC unit ---- */
+uint32_t dsm_crc32_update(uint32_t crc, const uint8_t *data, uint32_t len); /* start with 0xFFFFFFFF, xor at the end */
+void dsm_sha256(const uint8_t *data, uint32_t len, uint8_t out[32]);
+void dsm_hmac_sha256(const uint8_t *key, uint32_t key_len, const uint8_t *msg, uint32_t msg_len, uint8_t out[32]);
+
+/** LZ4 block encoder. With out == NULL only counts. Returns the compressed size. len <= DSM_BLOCK_SIZE. */
+uint32_t dsm_lz4_compress(const uint8_t *src, uint32_t len, uint8_t *out, uint16_t *hash_table);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,236 @@
+using Dsm.Emulation.CortexM3.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dsm.Emulation.CortexM3.Registers;
+
+/// <summary>
+/// A peripheral's register map: every register declared in one place and served to the bus as an
+/// <see cref="IMmioDevice"/>. An access may cover part of a register (a byte of a halfword register)
+/// or span several (a word read over byte registers at consecutive offsets); each register sees only
+/// the bits that the access covers. Offsets with no register read zero, ignore writes and are logged
+/// once per offset with the peripheral's name.
+/// </summary>
+public sealed class RegisterBank : IMmioDevice
+{
+    private readonly Register?[] _byByte;
+    private readonly List<Register> _registers = new();
+    private readonly HashSet<uint> _reportedUnmapped = new();
+    private readonly ILogger _logger;
+
+    /// <summary>Creates an empty register map.</summary>
+    /// <param name="name">Peripheral name used in logs (e.g. "mfs0").</param>
+    /// <param name="size">Size of the peripheral's address window in bytes.</param>
+    /// <param name="logger">Receives the once-per-offset reports of unmapped accesses; null discards them.</param>
+    public RegisterBank(string name, uint size, ILogger? logger = null)
+    {
+        if (size == 0 || size > 0x10_0000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "A register window is 1 byte to 1 MiB.");
+        }
+
+        Name = name;
+        Size = size;
+        _byByte = new Register?[size];
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Peripheral name used in logs.</summary>
+    public string Name { get; }
+
+    /// <summary>Size of the address window in bytes.</summary>
+    public uint Size { get; }
+
+    /// <summary>The registers in declaration order.</summary>
+    public IReadOnlyList<Register> Registers => _registers;
+
+    /// <summary>Declares a register.</summary>
+    /// <param name="name">Register name as the reference manual spells it.</param>
+    /// <param name="offset">Offset from the peripheral's base; must be aligned to the width.</param>
+    /// <param name="widthBits">8, 16 or 32.</param>
+    /// <param name="resetValue">Value after reset.</param>
+    /// <returns>The register, for the fluent field declarations.</returns>
+    public Register Define(string name, uint offset, int widthBits, uint resetValue = 0)
+    {
+        var register = new Register(name, offset, widthBits, resetValue);
+        if (offset % (uint)register.SizeBytes != 0 || offset + (uint)register.SizeBytes > Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Register {name} at 0x{offset:X} is misaligned or outside {Name}.");
+        }
+
+        for (uint i = 0; i < register.SizeBytes; i++)
+        {
+            if (_byByte[offset + i] is { } other)
+            {
+                throw new ArgumentException($"Register {name} overlaps {other.Name} in {Name}.");
+            }
+        }
+
+        for (uint i = 0; i < register.SizeBytes; i++)
+        {
+            _byByte[offset + i] = register;
+        }
+
+        _registers.Add(register);
+        return register;
+    }
+
+    /// <summary>Finds the register that contains the byte at <paramref name="offset"/>, or null.</summary>
+    /// <param name="offset">Offset from the peripheral's base.</param>
+    /// <returns>The register or null.</returns>
+    public Register? Find(uint offset) => offset < Size ? _byByte[offset] : null;
+
+    /// <summary>Finds a register by name.</summary>
+    /// <param name="name">Register name.</param>
+    /// <returns>The register.</returns>
+    /// <exception cref="KeyNotFoundException">No register has that name.</exception>
+    public Register this[string name]
+        => _registers.Find(r => r.Name == name) ?? throw new KeyNotFoundException($"{Name} has no register {name}.");
+
+    /// <summary>Restores every register's reset value.</summary>
+    public void Reset()
+    {
+        foreach (var register in _registers)
+        {
+            register.Reset();
+        }
+    }
+
+    /// <inheritdoc />
+    public uint Read(uint offset, int size)
+    {
+        var register = offset < Size ? _byByte[offset] : null;
+        if (register is not null && register.Offset == offset && register.SizeBytes == size)
+        {
+            return register.Read(register.WidthMask);
+        }
+
+        uint result = 0;
+        bool mapped = false;
+        ForEachCovered(offset, size, (reg, mask, shift) =>
+        {
+            mapped = true;
+            uint value = reg.Read(mask) & mask;
+            result |= shift >= 0 ? value << shift : value >> -shift;
+        });
+
+        if (!mapped)
+        {
+            ReportUnmapped(offset, size, write: false, 0);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void Write(uint offset, int size, uint value)
+    {
+        var register = offset < Size ? _byByte[offset] : null;
+        if (register is not null && register.Offset == offset && register.SizeBytes == size)
+        {
+            register.Write(value, register.WidthMask);
+            return;
+        }
+
+        bool mapped = false;
+        ForEachCovered(offset, size, (reg, mask, shift) =>
+        {
+            mapped = true;
+            uint aligned = shift >= 0 ? value >> shift : value << -shift;
+            reg.Write(aligned & mask, mask);
+        });
+
+        if (!mapped)
+        {
+            ReportUnmapped(offset, size, write: true, value);
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="action"/> once per register overlapping the access, with the mask of the
+    /// register's bits the access covers and the shift from register bit 0 to access bit 0
+    /// (positive: the register lies above the access start).
+    /// </summary>
+    private void ForEachCovered(uint offset, int size, Action<Register, uint, int> action)
+    {
+        Register? previous = null;
+        for (uint i = 0; i < size; i++)
+        {
+            uint at = offset + i;
+            var reg = at < Size ? _byByte[at] : null;
+            if (reg is null || ReferenceEquals(reg, previous))
+            {
+                continue;
+            }
+
+            previous = reg;
+            uint mask = 0;
+            for (uint b = 0; b < reg.SizeBytes; b++)
+            {
+                uint byteAddress = reg.Offset + b;
+                if (byteAddress >= offset && byteAddress < offset + (uint)size)
+                {
+                    mask |= 0xFFu << (int)(8 * b);
+                }
+            }
+
+            action(reg, mask, (int)(8 * ((long)reg.Offset - offset)));
+        }
+    }
+
+    private void ReportUnmapped(uint offset, int size, bool write, uint value)
+    {
+        if (!_reportedUnmapped.Add(offset))
+        {
+            return;
+        }
+
+        if (write)
+        {
+            _logger.LogWarning("{Peripheral}: write of 0x{Value:X} ({Size} bytes) to unmodelled offset 0x{Offset:X3} ignored",
+                Name, value, size, offset);
+        }
+        else
+        {
+            _logger.LogWarning("{Peripheral}: read ({Size} bytes) of unmodelled offset 0x{Offset:X3} returns 0",
+                Name, size, offset);
+        }
+    }
+
+    /// <summary>Writes every register's stored value (declaration order) for a snapshot.</summary>
+    /// <param name="writer">Destination.</param>
+    public void SaveValues(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(_registers.Count);
+        foreach (var register in _registers)
+        {
+            writer.Write(register.Offset);
+            writer.Write(register.Value);
+        }
+    }
+
+    /// <summary>Restores register values saved by <see cref="SaveValues"/>, without side effects.</summary>
+    /// <param name="reader">Source.</param>
+    /// <exception cref="InvalidDataException">The saved map does not match this bank's registers.</exception>
+    public void LoadValues(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int count = reader.ReadInt32();
+        if (count != _registers.Count)
+        {
+            throw new InvalidDataException($"{Name}: snapshot holds {count} registers, the model has {_registers.Count}.");
+        }
+
+        foreach (var register in _registers)
+        {
+            uint offset = reader.ReadUInt32();
+            if (offset != register.Offset)
+            {
+                throw new InvalidDataException($"{Name}: snapshot register at 0x{offset:X} where the model has {register.Name} at 0x{register.Offset:X}.");
+            }
+
+            register.Value = reader.ReadUInt32();
+        }
+    }
+}

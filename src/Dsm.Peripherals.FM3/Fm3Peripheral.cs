@@ -1,0 +1,77 @@
+using Dsm.Emulation.CortexM3.Registers;
+using Microsoft.Extensions.Logging;
+
+namespace Dsm.Peripherals.FM3;
+
+/// <summary>
+/// Common shape of an FM3 peripheral: a named register map at a base address, reset, and snapshot
+/// participation (every register value, then whatever running state the model keeps beside them).
+/// </summary>
+public abstract class Fm3Peripheral
+{
+    /// <summary>Creates the peripheral's empty register map.</summary>
+    /// <param name="name">Name used in logs and snapshots (e.g. "mfs0").</param>
+    /// <param name="baseAddress">Base address of the peripheral's window.</param>
+    /// <param name="size">Size of the window in bytes.</param>
+    /// <param name="logger">Logger for unmodelled accesses and model diagnostics.</param>
+    protected Fm3Peripheral(string name, uint baseAddress, uint size, ILogger logger)
+    {
+        Name = name;
+        BaseAddress = baseAddress;
+        Logger = logger;
+        Registers = new RegisterBank(name, size, logger);
+    }
+
+    /// <summary>Name used in logs and snapshots.</summary>
+    public string Name { get; }
+
+    /// <summary>Base address of the peripheral's window.</summary>
+    public uint BaseAddress { get; }
+
+    /// <summary>The register map; it is the device the bus dispatches to.</summary>
+    public RegisterBank Registers { get; }
+
+    /// <summary>Logger for this peripheral.</summary>
+    protected ILogger Logger { get; }
+
+    /// <summary>Returns the peripheral to its reset state: register reset values, timers stopped, queues emptied.</summary>
+    public virtual void Reset() => Registers.Reset();
+
+    /// <summary>Writes the peripheral's state: register values, then the model's running state.</summary>
+    /// <param name="writer">Destination.</param>
+    public void SaveState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Name);
+        Registers.SaveValues(writer);
+        SaveModelState(writer);
+    }
+
+    /// <summary>Restores state written by <see cref="SaveState"/> without guest-visible side effects, and re-arms timers.</summary>
+    /// <param name="reader">Source.</param>
+    /// <exception cref="InvalidDataException">The state belongs to another peripheral.</exception>
+    public void LoadState(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        string name = reader.ReadString();
+        if (name != Name)
+        {
+            throw new InvalidDataException($"Snapshot holds state of '{name}' where '{Name}' was expected.");
+        }
+
+        Registers.LoadValues(reader);
+        LoadModelState(reader);
+    }
+
+    /// <summary>Writes state kept outside the registers (counters, queues, deadlines).</summary>
+    /// <param name="writer">Destination.</param>
+    protected virtual void SaveModelState(BinaryWriter writer)
+    {
+    }
+
+    /// <summary>Restores state written by <see cref="SaveModelState"/> and re-arms timed events.</summary>
+    /// <param name="reader">Source.</param>
+    protected virtual void LoadModelState(BinaryReader reader)
+    {
+    }
+}

@@ -14,6 +14,7 @@ public sealed class Register
     private Action<uint, uint>? _writeCallback;
     private Action<uint>? _readCallback;
     private Func<bool>? _writeGate;
+    private Action<uint, uint>? _accessCallback;
 
     internal Register(string name, uint offset, int widthBits, uint resetValue)
     {
@@ -135,6 +136,19 @@ public sealed class Register
     public Register WithWriteCallback(Action<uint, uint> callback)
     {
         _writeCallback += callback;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs after every guest write with the written value (aligned to the register's bit 0) and the
+    /// mask of the bits the access covered: for registers whose meaning depends on the access width
+    /// (a data port that takes bytes, halfwords or words).
+    /// </summary>
+    /// <param name="callback">Receives (value, accessMask).</param>
+    /// <returns>This register.</returns>
+    public Register WithAccessCallback(Action<uint, uint> callback)
+    {
+        _accessCallback += callback;
         return this;
     }
 
@@ -263,6 +277,7 @@ public sealed class Register
         }
 
         _writeCallback?.Invoke(old, _value);
+        _accessCallback?.Invoke(value & accessMask, accessMask);
     }
 
     /// <inheritdoc />

@@ -169,6 +169,38 @@ public sealed class FrameReader
     /// <summary>Frames dropped for a bad CRC so far.</summary>
     public long CorruptFrames { get; private set; }
 
+    /// <summary>Returns a frame or corrupt-frame event only if the bytes are already buffered; never waits.</summary>
+    /// <param name="result">The frame or event.</param>
+    /// <returns>False when no whole frame is buffered.</returns>
+    public bool TryRead(out FrameReadResult result)
+    {
+        result = default;
+        if (!_reader.TryRead(out var read))
+        {
+            return false;
+        }
+
+        var buffer = read.Buffer;
+        var status = FrameCodec.TryParse(ref buffer, _payload, out var frame, out long discarded);
+        DiscardedBytes += discarded;
+        if (status == FrameCodec.ParseStatus.NeedMoreData)
+        {
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            return false;
+        }
+
+        _reader.AdvanceTo(buffer.Start);
+        if (status == FrameCodec.ParseStatus.Corrupt)
+        {
+            CorruptFrames++;
+            result = new FrameReadResult(FrameReadStatus.Corrupt, default);
+            return true;
+        }
+
+        result = new FrameReadResult(FrameReadStatus.Frame, frame);
+        return true;
+    }
+
     /// <summary>Reads the next frame, a corrupt-frame event, or the end of the link.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The result; a frame's payload is valid until the next call.</returns>

@@ -15,6 +15,8 @@ public enum ProtocolErrorCode
     MissingBlock,
     /// <summary>A block covers bytes that were already received.</summary>
     Overlap,
+    /// <summary>A block repeats bytes (or a region) that were already complete.</summary>
+    Duplicate,
     /// <summary>A block arrived for an earlier region than the current one.</summary>
     OutOfOrder,
     /// <summary>A length, offset or count exceeds its region or a fixed limit.</summary>

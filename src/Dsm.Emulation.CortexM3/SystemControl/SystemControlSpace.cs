@@ -211,7 +211,7 @@ public sealed class SystemControlSpace : IMmioDevice, IStatefulComponent
 
         if (word is >= 0x400 and < 0x4F0 || word is >= 0xD18 and < 0xD24)
         {
-            int firstException = word >= 0x400 ? (int)(word - 0x400) + ExceptionNumber.FirstExternal : (int)(word - 0xD14);
+            int firstException = word < 0xD00 ? (int)(word - 0x400) + ExceptionNumber.FirstExternal : (int)(word - 0xD14);
             for (int lane = 0; lane < 4; lane++)
             {
                 int exception = firstException + lane;
@@ -486,7 +486,7 @@ public sealed class SystemControlSpace : IMmioDevice, IStatefulComponent
 
     private uint ReadPriorityBytes(uint offset)
     {
-        int firstException = offset >= 0x400 ? (int)(offset - 0x400) + ExceptionNumber.FirstExternal : (int)(offset - 0xD14);
+        int firstException = offset < 0xD00 ? (int)(offset - 0x400) + ExceptionNumber.FirstExternal : (int)(offset - 0xD14);
         uint value = 0;
         for (int lane = 0; lane < 4; lane++)
         {

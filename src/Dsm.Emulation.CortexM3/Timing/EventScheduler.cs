@@ -1,3 +1,5 @@
+using Dsm.Emulation.CortexM3.State;
+
 namespace Dsm.Emulation.CortexM3.Timing;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Dsm.Emulation.CortexM3.Timing;
 /// so a timer fires at the same instruction boundary in every run (deterministic) and a sleeping core
 /// can jump straight to the next deadline.
 /// </summary>
-public sealed class EventScheduler
+public sealed class EventScheduler : IStatefulComponent
 {
     private readonly List<TimedEvent> _queue = new();
     private ulong _now;
@@ -71,6 +73,33 @@ public sealed class EventScheduler
     /// <summary>Sets virtual time directly (state import). Scheduled events are kept; their owners re-arm them on import.</summary>
     /// <param name="time">The restored time.</param>
     public void RestoreNow(ulong time) => _now = time;
+
+    /// <summary>State section name: the scheduler's section holds virtual time and the core clock.</summary>
+    public string SectionName => "scheduler";
+
+    /// <inheritdoc />
+    public void SaveState(StateWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVersion(1);
+        writer.WriteUInt64(_now);
+        writer.WriteUInt32(CoreClockHz);
+    }
+
+    /// <summary>
+    /// Restores virtual time and the core clock. Load this section before any component that schedules
+    /// events: they re-arm relative to the restored time.
+    /// </summary>
+    /// <param name="reader">The section payload.</param>
+    public void LoadState(StateReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        reader.ReadVersion(1);
+        ulong now = reader.ReadUInt64();
+        uint clock = reader.ReadUInt32();
+        RestoreNow(now);
+        CoreClockHz = clock;
+    }
 
     internal void Insert(TimedEvent ev)
     {

@@ -1,3 +1,4 @@
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.Timing;
 
 namespace Dsm.Peripherals.FM3;
@@ -84,17 +85,17 @@ internal sealed class Countdown
     /// <summary>Core cycles that <paramref name="ticks"/> ticks take at the current rates (rounded up).</summary>
     public ulong CyclesFor(ulong ticks) => _tickHz == 0 ? ulong.MaxValue : (ulong)(((UInt128)ticks * _coreHz + _tickHz - 1) / _tickHz);
 
-    public void Save(BinaryWriter writer)
+    public void Save(StateWriter writer)
     {
         // Saved as is (no rebase): taking a snapshot must not change the run that follows it.
-        writer.Write(Running);
-        writer.Write(_anchorTime);
-        writer.Write(_anchorValue);
-        writer.Write(_tickHz);
-        writer.Write(_coreHz);
+        writer.WriteBoolean(Running);
+        writer.WriteUInt64(_anchorTime);
+        writer.WriteUInt64(_anchorValue);
+        writer.WriteUInt64(_tickHz);
+        writer.WriteUInt64(_coreHz);
     }
 
-    public void Load(BinaryReader reader)
+    public void Load(StateReader reader)
     {
         Running = reader.ReadBoolean();
         _anchorTime = reader.ReadUInt64();

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
 
 namespace Dsm.Peripherals.FM3;
@@ -7,7 +8,7 @@ namespace Dsm.Peripherals.FM3;
 /// Common shape of an FM3 peripheral: a named register map at a base address, reset, and snapshot
 /// participation (every register value, then whatever running state the model keeps beside them).
 /// </summary>
-public abstract class Fm3Peripheral
+public abstract class Fm3Peripheral : IStatefulComponent
 {
     /// <summary>Creates the peripheral's empty register map.</summary>
     /// <param name="name">Name used in logs and snapshots (e.g. "mfs0").</param>
@@ -37,41 +38,43 @@ public abstract class Fm3Peripheral
     /// <summary>Returns the peripheral to its reset state: register reset values, timers stopped, queues emptied.</summary>
     public virtual void Reset() => Registers.Reset();
 
+    /// <summary>Snapshot section name: the peripheral's name.</summary>
+    public string SectionName => Name;
+
+    /// <summary>Layout version of the section this class writes.</summary>
+    private const ushort StateVersion = 1;
+
     /// <summary>Writes the peripheral's state: register values, then the model's running state.</summary>
     /// <param name="writer">Destination.</param>
-    public void SaveState(BinaryWriter writer)
+    public void SaveState(StateWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Name);
+        writer.WriteVersion(StateVersion);
         Registers.SaveValues(writer);
         SaveModelState(writer);
     }
 
     /// <summary>Restores state written by <see cref="SaveState"/> without guest-visible side effects, and re-arms timers.</summary>
     /// <param name="reader">Source.</param>
-    /// <exception cref="InvalidDataException">The state belongs to another peripheral.</exception>
-    public void LoadState(BinaryReader reader)
+    /// <exception cref="StateFormatException">The section does not match this peripheral's layout.</exception>
+    public void LoadState(StateReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        string name = reader.ReadString();
-        if (name != Name)
-        {
-            throw new InvalidDataException($"Snapshot holds state of '{name}' where '{Name}' was expected.");
-        }
-
+        reader.ReadVersion(StateVersion);
         Registers.LoadValues(reader);
         LoadModelState(reader);
+        reader.EnsureEnd();
     }
 
     /// <summary>Writes state kept outside the registers (counters, queues, deadlines).</summary>
     /// <param name="writer">Destination.</param>
-    protected virtual void SaveModelState(BinaryWriter writer)
+    protected virtual void SaveModelState(StateWriter writer)
     {
     }
 
     /// <summary>Restores state written by <see cref="SaveModelState"/> and re-arms timed events.</summary>
     /// <param name="reader">Source.</param>
-    protected virtual void LoadModelState(BinaryReader reader)
+    protected virtual void LoadModelState(StateReader reader)
     {
     }
 }

@@ -1,5 +1,6 @@
 using Dsm.Emulation.CortexM3.Memory;
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Peripherals.FM3.Clock;
@@ -17,7 +18,7 @@ namespace Dsm.Peripherals.FM3;
 /// <summary>What the machine gives the board: the core-side hooks the FM3 peripherals need.</summary>
 /// <param name="Interrupts">The NVIC's external interrupt lines (48 on this part).</param>
 /// <param name="RaiseNmi">Pends NMI (the machine wires it to the NVIC's NMI pend); the hardware watchdog and the NMIX pin use it.</param>
-/// <param name="RequestReset">Resets the whole chip (core and board) after a watchdog expiry; the cause goes to <see cref="Mb9bf506nBoard.Reset"/>.</param>
+/// <param name="RequestReset">Resets the whole chip (core and board) after a watchdog expiry; the board records the cause for RST_STR.</param>
 public sealed record Mb9bf506nWiring(IInterruptLines Interrupts, Action RaiseNmi, Action<Fm3ResetCause> RequestReset);
 
 /// <summary>
@@ -76,11 +77,16 @@ public sealed class Mb9bf506nBoard : IDisposable
     private readonly List<Fm3Peripheral> _peripherals = new();
     private readonly List<IByteChannel> _ownedChannels = new();
     private readonly EventScheduler _scheduler;
+    private readonly LateBoundInterrupts _irqs = new(ExternalInterruptCount);
+    private Action? _raiseNmi;
+    private Action<Fm3ResetCause>? _requestReset;
+    private Fm3ResetCause _nextResetCause = Fm3ResetCause.PowerOn;
 
-    private Mb9bf506nBoard(MemoryBus bus, EventScheduler scheduler, Mb9bf506nWiring wiring, ILoggerFactory loggers, uint crTrimMirror)
+    private Mb9bf506nBoard(MemoryBus bus, EventScheduler scheduler, ILoggerFactory loggers, uint crTrimMirror, bool mapMemory, Action<string, uint, uint, IMmioDevice> mapDevice)
     {
         _scheduler = scheduler;
-        var irqs = wiring.Interrupts;
+        var irqs = _irqs;
+        var wiring = new Mb9bf506nWiring(irqs, () => _raiseNmi?.Invoke(), RequestReset);
         ILogger Log(string name) => loggers.CreateLogger($"Dsm.Peripherals.FM3.{name}");
 
         Clocks = Add(new ClockResetGenerator(scheduler, irqs, Log("Crg")));
@@ -119,19 +125,63 @@ public sealed class Mb9bf506nBoard : IDisposable
         monitor.SetSource(ClockResetGenerator.Irq, () => Clocks.InterruptMonitor);
         monitor.SetSource(BaseTimers.Irq, () => BaseTimers.InterruptMonitor);
 
-        bus.AddRom("flash", FlashBase, FlashSize);
-        bus.AddRam("sram0", Sram0Base, Sram0Size);
-        bus.AddRam("sram1", Sram1Base, Sram1Size);
-        bus.AddBitBand(0x2200_0000, 0x2000_0000);
-        bus.AddBitBand(0x4200_0000, 0x4000_0000);
+        if (mapMemory)
+        {
+            bus.AddRom("flash", FlashBase, FlashSize);
+            bus.AddRam("sram0", Sram0Base, Sram0Size);
+            bus.AddRam("sram1", Sram1Base, Sram1Size);
+            bus.AddBitBand(0x2200_0000, 0x2000_0000);
+            bus.AddBitBand(0x4200_0000, 0x4000_0000);
+        }
+
         foreach (var peripheral in _peripherals)
         {
-            bus.AddDevice(peripheral.Name, peripheral.BaseAddress, peripheral.Registers.Size, peripheral.Registers);
+            mapDevice(peripheral.Name, peripheral.BaseAddress, peripheral.Registers.Size, peripheral.Registers);
         }
 
         foreach (var (name, baseAddress, size) in UnmodelledBlocks)
         {
-            bus.AddDevice(name, baseAddress, size, new RegisterBank($"{name} (not modelled)", size, Log("Unmodelled")));
+            mapDevice(name, baseAddress, size, new RegisterBank($"{name} (not modelled)", size, Log("Unmodelled")));
+        }
+    }
+
+    /// <summary>Builds the board's peripherals and hands each window to <paramref name="mapDevice"/> (the machine's board context).</summary>
+    internal static Mb9bf506nBoard Build(MemoryBus bus, EventScheduler scheduler, ILoggerFactory loggers, uint crTrimMirror, IEnumerable<UartBackendSpec> uarts,
+        Action<string, uint, uint, IMmioDevice> mapDevice)
+    {
+        var board = new Mb9bf506nBoard(bus, scheduler, loggers, crTrimMirror, mapMemory: false, mapDevice);
+        board.AttachUarts(uarts);
+        return board;
+    }
+
+    /// <summary>Connects the board to the core: NVIC lines, NMI pend and whole-chip reset.</summary>
+    /// <param name="interrupts">The NVIC's external interrupt lines.</param>
+    /// <param name="raiseNmi">Pends NMI.</param>
+    /// <param name="requestReset">Resets core and board (the machine then calls <see cref="Reset()"/>).</param>
+    public void Connect(IInterruptLines interrupts, Action raiseNmi, Action<Fm3ResetCause> requestReset)
+    {
+        ArgumentNullException.ThrowIfNull(interrupts);
+        _raiseNmi = raiseNmi;
+        _requestReset = requestReset;
+        _irqs.Connect(interrupts);
+    }
+
+    private void RequestReset(Fm3ResetCause cause)
+    {
+        _nextResetCause = cause;
+        _requestReset?.Invoke(cause);
+    }
+
+    private void AttachUarts(IEnumerable<UartBackendSpec> uarts)
+    {
+        foreach (var spec in uarts)
+        {
+            var channel = spec.Open();
+            if (channel is not null)
+            {
+                _ownedChannels.Add(channel);
+                Serial[spec.Channel].Attach(channel);
+            }
         }
     }
 
@@ -185,23 +235,27 @@ public sealed class Mb9bf506nBoard : IDisposable
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(wiring);
-        var board = new Mb9bf506nBoard(bus, scheduler, wiring, loggers ?? NullLoggerFactory.Instance, crTrimMirror);
-        foreach (var spec in uarts ?? [])
-        {
-            var channel = spec.Open();
-            if (channel is not null)
-            {
-                board._ownedChannels.Add(channel);
-                board.Serial[spec.Channel].Attach(channel);
-            }
-        }
-
+        var board = new Mb9bf506nBoard(bus, scheduler, loggers ?? NullLoggerFactory.Instance, crTrimMirror, mapMemory: true,
+            (name, baseAddress, size, device) => bus.AddDevice(name, baseAddress, size, device));
+        board.Connect(wiring.Interrupts, wiring.RaiseNmi, wiring.RequestReset);
+        board.AttachUarts(uarts ?? []);
         return board;
     }
 
-    /// <summary>Resets every peripheral, recording <paramref name="cause"/> in RST_STR. The machine calls it with the core's reset.</summary>
+    /// <summary>
+    /// Resets every peripheral with the core's reset. RST_STR records the watchdog that requested the
+    /// reset, if one did since the last reset, else a power-on reset.
+    /// </summary>
+    public void Reset()
+    {
+        var cause = _nextResetCause;
+        _nextResetCause = Fm3ResetCause.PowerOn;
+        Reset(cause);
+    }
+
+    /// <summary>Resets every peripheral, recording <paramref name="cause"/> in RST_STR.</summary>
     /// <param name="cause">Why the chip reset.</param>
-    public void Reset(Fm3ResetCause cause = Fm3ResetCause.PowerOn)
+    public void Reset(Fm3ResetCause cause)
     {
         Clocks.Reset(cause);
         foreach (var peripheral in _peripherals)
@@ -215,38 +269,11 @@ public sealed class Mb9bf506nBoard : IDisposable
         _scheduler.CoreClockHz = Clocks.HclkHz;
     }
 
-    /// <summary>Writes every peripheral's state (registers and model state) for a machine snapshot.</summary>
-    /// <param name="writer">Destination.</param>
-    public void SaveState(BinaryWriter writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(BoardName);
-        foreach (var peripheral in _peripherals)
-        {
-            peripheral.SaveState(writer);
-        }
-    }
-
-    /// <summary>Restores state written by <see cref="SaveState"/>; call after the scheduler's time was restored.</summary>
-    /// <param name="reader">Source.</param>
-    /// <exception cref="InvalidDataException">The state is not an MB9BF506N board state.</exception>
-    public void LoadState(BinaryReader reader)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        string name = reader.ReadString();
-        if (name != BoardName)
-        {
-            throw new InvalidDataException($"Snapshot holds a '{name}' board, not {BoardName}.");
-        }
-
-        // The clock tree first: the other peripherals' rates derive from it.
-        foreach (var peripheral in _peripherals)
-        {
-            peripheral.LoadState(reader);
-        }
-
-        _scheduler.CoreClockHz = Clocks.HclkHz;
-    }
+    /// <summary>
+    /// The snapshot sections of the board: one per peripheral, the clock tree first (the others' rates
+    /// derive from it). Load them after the scheduler's time has been restored.
+    /// </summary>
+    public IReadOnlyList<IStatefulComponent> StatefulComponents => _peripherals;
 
     /// <summary>Disposes the host channels the board opened from <c>--uart</c> specifications.</summary>
     public void Dispose()

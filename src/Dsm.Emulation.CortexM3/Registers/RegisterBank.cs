@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -199,27 +200,27 @@ public sealed class RegisterBank : IMmioDevice
 
     /// <summary>Writes every register's stored value (declaration order) for a snapshot.</summary>
     /// <param name="writer">Destination.</param>
-    public void SaveValues(BinaryWriter writer)
+    public void SaveValues(StateWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(_registers.Count);
+        writer.WriteInt32(_registers.Count);
         foreach (var register in _registers)
         {
-            writer.Write(register.Offset);
-            writer.Write(register.Value);
+            writer.WriteUInt32(register.Offset);
+            writer.WriteUInt32(register.Value);
         }
     }
 
     /// <summary>Restores register values saved by <see cref="SaveValues"/>, without side effects.</summary>
     /// <param name="reader">Source.</param>
-    /// <exception cref="InvalidDataException">The saved map does not match this bank's registers.</exception>
-    public void LoadValues(BinaryReader reader)
+    /// <exception cref="StateFormatException">The saved map does not match this bank's registers.</exception>
+    public void LoadValues(StateReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         int count = reader.ReadInt32();
         if (count != _registers.Count)
         {
-            throw new InvalidDataException($"{Name}: snapshot holds {count} registers, the model has {_registers.Count}.");
+            throw reader.Corrupt($"{Name}: snapshot holds {count} registers, the model has {_registers.Count}");
         }
 
         foreach (var register in _registers)
@@ -227,7 +228,7 @@ public sealed class RegisterBank : IMmioDevice
             uint offset = reader.ReadUInt32();
             if (offset != register.Offset)
             {
-                throw new InvalidDataException($"{Name}: snapshot register at 0x{offset:X} where the model has {register.Name} at 0x{register.Offset:X}.");
+                throw reader.Corrupt($"{Name}: snapshot register at 0x{offset:X} where the model has {register.Name} at 0x{register.Offset:X}");
             }
 
             register.Value = reader.ReadUInt32();

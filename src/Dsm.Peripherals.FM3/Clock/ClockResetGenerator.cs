@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Microsoft.Extensions.Logging;
@@ -269,17 +270,17 @@ public sealed class ClockResetGenerator : Fm3Peripheral
     internal uint InterruptMonitor => _intStr.Value & 0x07;
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
         foreach (var ev in new[] { _mainReady, _subReady, _pllReady })
         {
-            writer.Write(ev.IsScheduled);
-            writer.Write(ev.IsScheduled ? ev.Deadline : 0UL);
+            writer.WriteBoolean(ev.IsScheduled);
+            writer.WriteUInt64(ev.IsScheduled ? ev.Deadline : 0UL);
         }
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         foreach (var ev in new[] { _mainReady, _subReady, _pllReady })
         {

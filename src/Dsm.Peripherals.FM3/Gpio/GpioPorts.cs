@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
 
 namespace Dsm.Peripherals.FM3.Gpio;
@@ -185,17 +186,17 @@ public sealed class GpioPorts : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
         for (int p = 0; p < PortCount; p++)
         {
-            writer.Write(_hostDriven[p]);
-            writer.Write(_hostLevel[p]);
+            writer.WriteUInt32(_hostDriven[p]);
+            writer.WriteUInt32(_hostLevel[p]);
         }
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         for (int p = 0; p < PortCount; p++)
         {

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Microsoft.Extensions.Logging;
 
@@ -137,14 +138,14 @@ public sealed class ExternalInterrupts : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
-        writer.Write(_lineLevels);
-        writer.Write(_nmiPinLevel);
+        writer.WriteUInt32(_lineLevels);
+        writer.WriteBoolean(_nmiPinLevel);
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         _lineLevels = reader.ReadUInt32();
         _nmiPinLevel = reader.ReadBoolean();

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
 
 namespace Dsm.Peripherals.FM3.Misc;
@@ -124,8 +125,8 @@ public sealed class CrcUnit : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer) => writer.Write(_crc);
+    protected override void SaveModelState(StateWriter writer) => writer.WriteUInt32(_crc);
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader) => _crc = reader.ReadUInt32();
+    protected override void LoadModelState(StateReader reader) => _crc = reader.ReadUInt32();
 }

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Peripherals.FM3.Clock;
@@ -438,32 +439,32 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
-        writer.Write(_rdr);
-        writer.Write(_tdr);
-        writer.Write(_shifting);
-        writer.Write(_shifterBusy);
-        writer.Write(_fifo1Trigger);
-        writer.Write(_fifo2Trigger);
+        writer.WriteUInt16(_rdr);
+        writer.WriteUInt16(_tdr);
+        writer.WriteUInt16(_shifting);
+        writer.WriteBoolean(_shifterBusy);
+        writer.WriteByte(_fifo1Trigger);
+        writer.WriteByte(_fifo2Trigger);
         foreach (var fifo in new[] { _fifo1, _fifo2 })
         {
-            writer.Write(fifo.Count);
+            writer.WriteInt32(fifo.Count);
             foreach (ushort b in fifo)
             {
-                writer.Write(b);
+                writer.WriteUInt16(b);
             }
         }
 
         foreach (var ev in new[] { _txDone, _rxPoll, _rxIdle })
         {
-            writer.Write(ev.IsScheduled);
-            writer.Write(ev.IsScheduled ? ev.Deadline : 0UL);
+            writer.WriteBoolean(ev.IsScheduled);
+            writer.WriteUInt64(ev.IsScheduled ? ev.Deadline : 0UL);
         }
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         _rdr = reader.ReadUInt16();
         _tdr = reader.ReadUInt16();

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Peripherals.FM3.Clock;
@@ -112,7 +113,7 @@ public sealed class BaseTimers : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
         foreach (var channel in _channels)
         {
@@ -121,7 +122,7 @@ public sealed class BaseTimers : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         foreach (var channel in _channels)
         {
@@ -216,14 +217,14 @@ public sealed class BaseTimers : Fm3Peripheral
             _owner.UpdateInterrupt();
         }
 
-        public void Save(BinaryWriter writer)
+        public void Save(StateWriter writer)
         {
             _counter.Save(writer);
-            writer.Write(_dutyMatch.IsScheduled);
-            writer.Write(_dutyMatch.IsScheduled ? _dutyMatch.Deadline : 0UL);
+            writer.WriteBoolean(_dutyMatch.IsScheduled);
+            writer.WriteUInt64(_dutyMatch.IsScheduled ? _dutyMatch.Deadline : 0UL);
         }
 
-        public void Load(BinaryReader reader)
+        public void Load(StateReader reader)
         {
             _counter.Load(reader);
             bool scheduled = reader.ReadBoolean();

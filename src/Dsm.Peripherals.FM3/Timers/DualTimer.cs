@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Peripherals.FM3.Clock;
@@ -78,7 +79,7 @@ public sealed class DualTimer : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
         foreach (var timer in _timers)
         {
@@ -87,7 +88,7 @@ public sealed class DualTimer : Fm3Peripheral
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         foreach (var timer in _timers)
         {

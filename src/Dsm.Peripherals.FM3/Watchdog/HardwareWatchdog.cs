@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Peripherals.FM3.Clock;
 using Microsoft.Extensions.Logging;
@@ -99,15 +100,15 @@ public sealed class HardwareWatchdog : Fm3Peripheral
     private void UpdateRate() => _core.SetRate(ClockResetGenerator.LowSpeedCrHz, _clocks.HclkHz);
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer)
+    protected override void SaveModelState(StateWriter writer)
     {
-        writer.Write(_unlockStage);
-        writer.Write(_pendingFeed);
+        writer.WriteInt32(_unlockStage);
+        writer.WriteInt32(_pendingFeed);
         _core.Save(writer);
     }
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader)
+    protected override void LoadModelState(StateReader reader)
     {
         _unlockStage = reader.ReadInt32();
         _pendingFeed = reader.ReadInt32();

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Peripherals.FM3.Clock;
@@ -69,8 +70,8 @@ public sealed class SoftwareWatchdog : Fm3Peripheral
     private void UpdateRate() => _core.SetRate(_clocks.SoftwareWatchdogClockHz, _clocks.HclkHz);
 
     /// <inheritdoc />
-    protected override void SaveModelState(BinaryWriter writer) => _core.Save(writer);
+    protected override void SaveModelState(StateWriter writer) => _core.Save(writer);
 
     /// <inheritdoc />
-    protected override void LoadModelState(BinaryReader reader) => _core.Load(reader);
+    protected override void LoadModelState(StateReader reader) => _core.Load(reader);
 }

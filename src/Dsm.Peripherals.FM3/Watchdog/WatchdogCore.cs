@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Registers;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.Timing;
 
 namespace Dsm.Peripherals.FM3.Watchdog;
@@ -63,9 +64,9 @@ internal sealed class WatchdogCore
         ControlChanged();
     }
 
-    public void Save(BinaryWriter writer) => _counter.Save(writer);
+    public void Save(StateWriter writer) => _counter.Save(writer);
 
-    public void Load(BinaryReader reader) => _counter.Load(reader);
+    public void Load(StateReader reader) => _counter.Load(reader);
 
     private void Expired()
     {

@@ -1,0 +1,62 @@
+using Dsm.Emulation.CortexM3.Boards;
+using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Peripherals.FM3.Serial;
+
+namespace Dsm.Peripherals.FM3;
+
+/// <summary>
+/// The MB9BF506N as a <see cref="BoardDefinition"/> for the machine and the command line: a thin
+/// adapter over <see cref="Mb9bf506nBoard"/>.
+/// </summary>
+public static class Mb9bf506n
+{
+    /// <summary>The RAM and ROM regions of the part.</summary>
+    public static IReadOnlyList<MemoryRegionSpec> MemoryMap { get; } =
+    [
+        new MemoryRegionSpec("flash", Mb9bf506nBoard.FlashBase, Mb9bf506nBoard.FlashSize, RegionKind.Rom),
+        new MemoryRegionSpec("sram0", Mb9bf506nBoard.Sram0Base, Mb9bf506nBoard.Sram0Size, RegionKind.Ram),
+        new MemoryRegionSpec("sram1", Mb9bf506nBoard.Sram1Base, Mb9bf506nBoard.Sram1Size, RegionKind.Ram),
+    ];
+
+    /// <summary>Device name under which <see cref="Definition"/> registers the board with the machine.</summary>
+    public const string DeviceName = "board";
+
+    /// <summary>
+    /// The board for <c>Machine.Create</c>: memory map, core configuration and an <c>AddDevices</c> that
+    /// builds the peripherals, attaches the UART host channels and registers the board as device
+    /// <see cref="DeviceName"/> (as an <see cref="IResettable"/> wrapper whose <c>Board</c> is the board) and each peripheral under its own name. The machine must then call
+    /// <see cref="Mb9bf506nBoard.Connect"/> with its NVIC lines, NMI pend and reset hooks (until the board context
+    /// carries them, interrupt levels raised before that are held and replayed on connection).
+    /// </summary>
+    /// <param name="uarts">Host channels for MFS channels (<c>--uart</c> options); the board owns them.</param>
+    /// <param name="crTrimMirror">Factory CR trim value in CRTRMM (0x3FF: untrimmed).</param>
+    /// <returns>The definition.</returns>
+    public static BoardDefinition Definition(IEnumerable<UartBackendSpec>? uarts = null, uint crTrimMirror = 0x3FF)
+    {
+        var specs = uarts?.ToList() ?? [];
+        return new BoardDefinition
+        {
+            Name = Mb9bf506nBoard.BoardName,
+            Description = "Fujitsu FM3 MB9BF506N: 512 KiB flash, 64 KiB SRAM, 80 MHz Cortex-M3",
+            Memory = MemoryMap,
+            BitBands = BitBandSpec.CortexM3Standard,
+            CpuId = Mb9bf506nBoard.CpuId,
+            ExternalInterruptCount = Mb9bf506nBoard.ExternalInterruptCount,
+            NvicPriorityBits = Mb9bf506nBoard.NvicPriorityBits,
+            CoreClockHz = Mb9bf506nBoard.ResetCoreClockHz,
+            AddDevices = context =>
+            {
+                var board = Mb9bf506nBoard.Build(context.Bus, context.Scheduler, context.LoggerFactory, crTrimMirror, specs, context.AddDevice);
+                context.Register(DeviceName, new ResettableBoard(board));
+            },
+        };
+    }
+
+    /// <summary>The board as the machine's device list holds it: resetting it resets the peripherals with the core.</summary>
+    /// <param name="Board">The board.</param>
+    public sealed record ResettableBoard(Mb9bf506nBoard Board) : IResettable
+    {
+        /// <inheritdoc />
+        public void Reset() => Board.Reset();
+    }
+}

@@ -511,7 +511,7 @@ dsm_outcome_t dsm_session_step(dsm_session_t *s)
         }
         return on_event(s, ev);
     case PH_FLASH:
-        if (!s->flash_requests_done) {
+        if (has_flash_diff(s) && !s->flash_requests_done) {
             ev = wait_event(s, &timed_out);
             if (timed_out) {
                 if (++s->retries > s->cfg->max_retries) return finish(s, DSM_OUTCOME_TIMEOUT);

@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "outcome %s reason %u\n", outcome_names[o], s.remote_reason);
         if (o == DSM_OUTCOME_MOVED)
             while (!in_eof) { dsm_serve_stopped(&s, 1000); flush_out(); }
-        return (int)o;
+        return o == DSM_OUTCOME_MOVED || o == DSM_OUTCOME_PUSHED ? 0 : (int)o;
     }
     in = slurp(stdin, &len);
     if (!strcmp(argv[1], "lz4")) {

@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using K4os.Compression.LZ4;
+
+namespace Dsm.Protocol.Tests;
+
+/// <summary>The C device half against the C# host half, and the golden vectors both must reproduce.</summary>
+public class NativeTests
+{
+    private static readonly (string Name, Func<DeviceImage> Image)[] Scenarios =
+    [
+        ("realistic", () => TestScenario.Realistic()),
+        ("odd-sizes", () => TestScenario.Realistic(seed: 7, withKey: false, caps: DeviceCapabilities.PushMove, sramSize: 5000, flashSize: 9000)),
+    ];
+
+    private static string VectorPath(string file) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Vectors", file);
+
+    public static IEnumerable<string> ScenarioNames => Scenarios.Select(s => s.Name);
+
+    private static DeviceImage Image(string name) => Scenarios.Single(s => s.Name == name).Image();
+
+    [TestCaseSource(nameof(ScenarioNames))]
+    public void CSharpSenderReproducesTheGoldenVector(string name)
+    {
+        var scenario = File.ReadAllBytes(VectorPath($"scenario-{name}.bin"));
+        Assert.That(TestScenario.Serialize(Image(name)), Is.EqualTo(scenario), "the scenario generator changed; regenerate the vectors");
+        var bytes = new ArrayBufferWriter<byte>();
+        new Emigrator(Image(name)).WritePushOnly(bytes);
+        Assert.That(bytes.WrittenSpan.ToArray(), Is.EqualTo(File.ReadAllBytes(VectorPath($"push-{name}.bin"))));
+    }
+
+    [TestCaseSource(nameof(ScenarioNames))]
+    public async Task HostDecodesTheGoldenVector(string name)
+    {
+        var receiver = new MigrationReceiver(new FirmwareStore(), new SystemStore(), new KeyProvider(TestScenario.Key),
+            new MigrationReceiverOptions { RequireAuthentication = false });
+        var result = await receiver.ReceiveAsync(Link.ReadOnly(File.ReadAllBytes(VectorPath($"push-{name}.bin"))), CancellationToken.None);
+        SessionTests.AssertSameSystem(Image(name), result.System);
+    }
+
+    [TestCaseSource(nameof(ScenarioNames))]
+    public void CDeviceProducesTheGoldenVector(string name)
+    {
+        bool update = Environment.GetEnvironmentVariable("DSM_UPDATE_VECTORS") == "1";
+        string source = Path.Combine(NativeDriver.RepositoryRoot, "tests", "Dsm.Protocol.Tests", "Vectors");
+        if (update)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(VectorPath("x"))!);
+            File.WriteAllBytes(VectorPath($"scenario-{name}.bin"), TestScenario.Serialize(Image(name)));
+            File.Copy(VectorPath($"scenario-{name}.bin"), Path.Combine(source, $"scenario-{name}.bin"), overwrite: true);
+        }
+
+        var output = NativeDriver.RunDriver([], "push", VectorPath($"scenario-{name}.bin"));
+        if (update)
+        {
+            File.WriteAllBytes(VectorPath($"push-{name}.bin"), output);
+            File.WriteAllBytes(Path.Combine(source, $"push-{name}.bin"), output);
+        }
+
+        Assert.That(output, Is.EqualTo(File.ReadAllBytes(VectorPath($"push-{name}.bin"))));
+    }
+
+    [Test]
+    public void CPrimitivesMatchTheHost()
+    {
+        var random = new Random(11);
+        foreach (int length in new[] { 1, 12, 13, 64, 1000, 4096 })
+        {
+            var data = new byte[length];
+            for (int i = 0; i < length; i++)
+            {
+                data[i] = random.Next(0, 3) == 0 ? (byte)random.Next() : (byte)(i % 13);
+            }
+
+            var expectedLz4 = new byte[Lz4BlockEncoder.MaxOutputLength(length)];
+            int n = Lz4BlockEncoder.Encode(data, expectedLz4, new ushort[1 << ProtocolConstants.Lz4HashBits]);
+            var lz4 = NativeDriver.RunDriver(data, "lz4");
+            Assert.That(lz4, Is.EqualTo(expectedLz4[..n]), $"LZ4 of {length} bytes");
+            var back = new byte[length];
+            Assert.That(LZ4Codec.Decode(lz4, back), Is.EqualTo(length));
+            Assert.That(back, Is.EqualTo(data));
+            Assert.That(Text(NativeDriver.RunDriver(data, "crc")), Is.EqualTo(Crc32.Compute(data).ToString("x8")));
+            Assert.That(Text(NativeDriver.RunDriver(data, "sha")), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(data))));
+            Assert.That(Text(NativeDriver.RunDriver(data, "hmac", Convert.ToHexString(TestScenario.Key))),
+                Is.EqualTo(Convert.ToHexStringLower(HMACSHA256.HashData(TestScenario.Key, data))));
+        }
+    }
+
+    [TestCase(null, -1L)]
+    [TestCase("flip", 700L)]
+    [TestCase("drop", 25000L)]
+    [TestCase("flip", 60000L)]
+    public async Task CDeviceMovesToTheHost(string? fault, long at)
+    {
+        var image = TestScenario.Realistic(seed: 4);
+        var flash = image.RegionContents[0].ToArray();
+        flash[100] ^= 0xFF;
+        var store = new SystemStore();
+        var receiver = new MigrationReceiver(new FirmwareStore(new() { [0] = flash }), store, new KeyProvider(TestScenario.Key),
+            new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(1) });
+        var (result, error, outcome) = await RunLiveAsync(image, receiver, fault, at);
+        Assert.That(error, Is.Null, error?.Message);
+        Assert.That(outcome, Does.StartWith("outcome moved"));
+        Assert.That(result!.Completion, Is.EqualTo(MigrationCompletion.Moved));
+        Assert.That(result.System.IsAuthenticated, Is.True);
+        Assert.That(result.System.FlashBlocksReceived, Is.EqualTo(1));
+        SessionTests.AssertSameSystem(image, result.System);
+    }
+
+    [Test]
+    public async Task CDeviceKeepsRunningWhenTheHostRejects()
+    {
+        var image = TestScenario.Realistic(seed: 5, withKey: false);
+        var receiver = new MigrationReceiver(new FirmwareStore(), new SystemStore(), null, new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(1) });
+        var (_, error, outcome) = await RunLiveAsync(image, receiver, null, -1);
+        Assert.That(error!.ErrorCode, Is.EqualTo(ProtocolErrorCode.AuthenticationRequired));
+        Assert.That(outcome, Does.StartWith($"outcome rejected reason {(int)RejectReason.AuthenticationRequired}"));
+    }
+
+    [Test]
+    public async Task CDeviceKeepsRunningWhenTheMacIsWrong()
+    {
+        var image = TestScenario.Realistic(seed: 6);
+        var store = new SystemStore();
+        var receiver = new MigrationReceiver(new FirmwareStore(), store, new KeyProvider(new byte[32]), new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(1) });
+        var (_, error, outcome) = await RunLiveAsync(image, receiver, null, -1);
+        Assert.That(error!.ErrorCode, Is.EqualTo(ProtocolErrorCode.AuthenticationFailed));
+        Assert.That(outcome, Does.StartWith($"outcome aborted reason {(int)AbortReason.AuthenticationFailed}"));
+        Assert.That(store.Stored, Is.Empty);
+    }
+
+    private static async Task<(MigrationResult?, ProtocolException?, string)> RunLiveAsync(DeviceImage image, MigrationReceiver receiver, string? fault, long at)
+    {
+        string driver = NativeDriver.RequirePath();
+        string scenario = Path.Combine(Path.GetTempPath(), $"dsm-scenario-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(scenario, TestScenario.Serialize(image));
+        var info = new ProcessStartInfo(driver) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("live");
+        info.ArgumentList.Add(scenario);
+        if (fault is not null)
+        {
+            info.ArgumentList.Add(fault);
+            info.ArgumentList.Add(at.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var link = new ProcessLink(PipeReader.Create(process.StandardOutput.BaseStream), PipeWriter.Create(process.StandardInput.BaseStream));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        MigrationResult? result = null;
+        ProtocolException? error = null;
+        try
+        {
+            result = await receiver.ReceiveAsync(link, cts.Token);
+        }
+        catch (ProtocolException ex)
+        {
+            error = ex;
+        }
+
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // the device already ended the session and closed its side
+        }
+
+        await process.WaitForExitAsync(cts.Token);
+        File.Delete(scenario);
+        return (result, error, (await stderr).Trim());
+    }
+
+    private static string Text(byte[] output) => System.Text.Encoding.ASCII.GetString(output).Trim();
+
+    private sealed class ProcessLink(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}

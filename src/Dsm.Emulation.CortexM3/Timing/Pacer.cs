@@ -30,6 +30,8 @@ public enum PacingMode
 /// anchorWall + (t - anchorVirtual) / coreClock. When the host falls behind by more than
 /// <see cref="MaxLag"/> (a paused process, a debugger, a long migration pause) the pacer re-anchors instead of
 /// racing to catch up, so the guest experiences the pause as lost time rather than a burst of ticks.
+/// Waits are rounded up to whole milliseconds (the resolution of timers), so the guest may trail the wall
+/// clock by up to 1 ms but never runs ahead of it.
 /// </remarks>
 public sealed class Pacer
 {
@@ -41,6 +43,7 @@ public sealed class Pacer
     private long _anchorTimestamp;
     private ulong _anchorVirtual;
     private uint _anchorClockHz;
+    private ulong _lastVirtual;
 
     /// <summary>Creates a pacer.</summary>
     /// <param name="scheduler">The machine's virtual clock (supplies the core clock and the next deadline).</param>
@@ -77,6 +80,7 @@ public sealed class Pacer
         _anchorTimestamp = _time.GetTimestamp();
         _anchorVirtual = virtualNow;
         _anchorClockHz = _scheduler.CoreClockHz;
+        _lastVirtual = virtualNow;
     }
 
     /// <summary>The virtual time up to which the core may run before the next call: the next event, and in real time at most one quantum ahead.</summary>
@@ -109,9 +113,10 @@ public sealed class Pacer
         }
 
         TimeSpan ahead = WallTimeOf(virtualTime) - _time.GetElapsedTime(_anchorTimestamp);
+        _lastVirtual = virtualTime;
         if (ahead > TimeSpan.Zero)
         {
-            Task.Delay(ahead, _time, cancellationToken).GetAwaiter().GetResult();
+            Task.Delay(WholeMilliseconds(ahead), _time, cancellationToken).GetAwaiter().GetResult();
         }
         else if (-ahead > MaxLag)
         {
@@ -154,6 +159,7 @@ public sealed class Pacer
             TimeSpan delay = deadline == ulong.MaxValue
                 ? Timeout.InfiniteTimeSpan
                 : WallTimeOf(deadline) - _time.GetElapsedTime(_anchorTimestamp);
+            _lastVirtual = virtualNow;
             if (delay != Timeout.InfiniteTimeSpan && delay <= TimeSpan.Zero)
             {
                 return deadline;
@@ -162,7 +168,7 @@ public sealed class Pacer
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, waker.Token);
             try
             {
-                Task.Delay(delay, _time, linked.Token).GetAwaiter().GetResult();
+                Task.Delay(delay == Timeout.InfiniteTimeSpan ? delay : WholeMilliseconds(delay), _time, linked.Token).GetAwaiter().GetResult();
                 return deadline;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -192,12 +198,16 @@ public sealed class Pacer
         }
     }
 
+    /// <summary>Timer waits have millisecond resolution: round up, so the guest lags by less than 1 ms rather than running ahead.</summary>
+    private static TimeSpan WholeMilliseconds(TimeSpan delay) => TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds));
+
     private TimeSpan WallTimeOf(ulong virtualTime)
     {
         if (_scheduler.CoreClockHz != _anchorClockHz)
         {
-            // The core clock changed (PLL reprogrammed): keep the past at the old rate, the future at the new one.
-            Rebase(virtualTime);
+            // The core clock changed (PLL reprogrammed) since the last time seen: the cycles up to then ran at
+            // the old rate, later ones at the new.
+            Rebase(Math.Max(_anchorVirtual, Math.Min(_lastVirtual, virtualTime)));
         }
 
         double cycles = virtualTime >= _anchorVirtual ? virtualTime - _anchorVirtual : -(double)(_anchorVirtual - virtualTime);

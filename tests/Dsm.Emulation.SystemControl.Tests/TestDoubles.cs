@@ -14,6 +14,14 @@ internal sealed class FakeCore : IExceptionCore
 
     public int CurrentException { get; set; }
 
+    uint IExceptionCore.Primask => Primask ? 1u : 0;
+
+    uint IExceptionCore.Faultmask => Faultmask ? 1u : 0;
+
+    uint IExceptionCore.Basepri => Basepri;
+
+    uint IExceptionCore.Ipsr => (uint)CurrentException;
+
     public bool IsPrivileged { get; set; } = true;
 
     public int ClearCurrentExceptionCalls { get; private set; }

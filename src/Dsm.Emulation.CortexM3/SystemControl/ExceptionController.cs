@@ -593,16 +593,17 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
         int primaskBoost = NoBoost;
         if (_core is { } core)
         {
-            if (core.Faultmask)
+            uint basepri = core.Basepri & _priorityMask;
+            if ((core.Faultmask & 1) != 0)
             {
                 maskBoost = -1;
             }
-            else if (core.Basepri != 0)
+            else if (basepri != 0)
             {
-                maskBoost = GroupPriority(core.Basepri & _priorityMask);
+                maskBoost = GroupPriority((int)basepri);
             }
 
-            if (core.Primask)
+            if ((core.Primask & 1) != 0)
             {
                 primaskBoost = 0;
             }

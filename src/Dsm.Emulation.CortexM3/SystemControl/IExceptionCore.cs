@@ -7,17 +7,17 @@ namespace Dsm.Emulation.CortexM3.SystemControl;
 /// </summary>
 public interface IExceptionCore
 {
-    /// <summary>PRIMASK.PM: when set, execution priority is boosted to 0.</summary>
-    bool Primask { get; }
+    /// <summary>PRIMASK; bit 0 (PM) set boosts the execution priority to 0.</summary>
+    uint Primask { get; }
 
-    /// <summary>FAULTMASK.FM: when set, execution priority is boosted to -1.</summary>
-    bool Faultmask { get; }
+    /// <summary>FAULTMASK; bit 0 (FM) set boosts the execution priority to -1.</summary>
+    uint Faultmask { get; }
 
-    /// <summary>BASEPRI as stored (unimplemented low bits zero); 0 disables the boost.</summary>
-    byte Basepri { get; }
+    /// <summary>BASEPRI (bits 7:0; unimplemented low bits zero); 0 disables the boost.</summary>
+    uint Basepri { get; }
 
     /// <summary>IPSR: the exception number being handled, 0 in Thread mode.</summary>
-    int CurrentException { get; }
+    uint Ipsr { get; }
 
     /// <summary>True in Handler mode or when CONTROL.nPRIV is clear.</summary>
     bool IsPrivileged { get; }

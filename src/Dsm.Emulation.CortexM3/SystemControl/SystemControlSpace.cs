@@ -502,7 +502,7 @@ public sealed class SystemControlSpace : IMmioDevice, IStatefulComponent
 
     private uint ReadIcsr()
     {
-        uint value = (uint)(Exceptions.Core?.CurrentException ?? 0) & 0x1FF;
+        uint value = (Exceptions.Core?.Ipsr ?? 0) & 0x1FF;
         if (Exceptions.ReturnsToBase)
         {
             value |= 1u << 11;

@@ -265,7 +265,7 @@ public sealed class MigrationReceiver
             }
 
             long total = _hello.Regions.Where(r => r.Kind != RegionKind.DsmcPrivate).Sum(r => (long)r.Size);
-            if (total > _options.MaxImageBytes)
+            if (total > _options.MaxImageBytes || _hello.Regions.Any(r => r.Kind != RegionKind.DsmcPrivate && r.Size > Array.MaxLength))
             {
                 await RejectAsync(RejectReason.InvalidHello, ProtocolErrorCode.Oversize,
                     $"HELLO announces {total} bytes of memory; this host takes at most {_options.MaxImageBytes}.").ConfigureAwait(false);
@@ -302,7 +302,9 @@ public sealed class MigrationReceiver
             {
                 if (regions[i].Kind != RegionKind.DsmcPrivate)
                 {
-                    _images[i] = new byte[regions[i].Size];
+                    // Every byte is written before the image is used: a session only completes when each
+                    // SRAM byte and each flash block has arrived or come from the firmware store.
+                    _images[i] = GC.AllocateUninitializedArray<byte>((int)regions[i].Size);
                 }
 
                 if (regions[i].Kind == RegionKind.Flash)

@@ -1,5 +1,6 @@
 using Dsm.Emulation.CortexM3.Boards;
 using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Peripherals.FM3.Serial;
 
 namespace Dsm.Peripherals.FM3;
@@ -40,9 +41,12 @@ public static class Mb9bf506n
             Description = "Fujitsu FM3 MB9BF506N: 512 KiB flash, 64 KiB SRAM, 80 MHz Cortex-M3",
             Memory = MemoryMap,
             BitBands = BitBandSpec.CortexM3Standard,
-            CpuId = Mb9bf506nBoard.CpuId,
-            ExternalInterruptCount = Mb9bf506nBoard.ExternalInterruptCount,
-            NvicPriorityBits = Mb9bf506nBoard.NvicPriorityBits,
+            SystemControl = new SystemControlOptions
+            {
+                CpuId = Mb9bf506nBoard.CpuId,
+                ExternalInterrupts = Mb9bf506nBoard.ExternalInterruptCount,
+                PriorityBits = Mb9bf506nBoard.NvicPriorityBits,
+            },
             CoreClockHz = Mb9bf506nBoard.ResetCoreClockHz,
             AddDevices = context =>
             {

@@ -92,9 +92,9 @@ public class CrcAndBoardTests
         Assert.Multiple(() =>
         {
             Assert.That(definition.Name, Is.EqualTo("mb9bf506n"));
-            Assert.That(definition.ExternalInterruptCount, Is.EqualTo(48));
-            Assert.That(definition.NvicPriorityBits, Is.EqualTo(4));
-            Assert.That(definition.CpuId, Is.EqualTo(0x412F_C230u));
+            Assert.That(definition.SystemControl.ExternalInterrupts, Is.EqualTo(48));
+            Assert.That(definition.SystemControl.PriorityBits, Is.EqualTo(4));
+            Assert.That(definition.SystemControl.CpuId, Is.EqualTo(0x412F_C230u));
             Assert.That(definition.CoreClockHz, Is.EqualTo(4_000_000u));
             Assert.That(definition.Memory.Select(m => (m.Name, m.Base, m.Size)), Is.EqualTo(new[]
             {

@@ -206,6 +206,34 @@ public sealed class ExceptionControllerTests
     }
 
     [Test]
+    public void BasepriUnimplementedBitsAreIgnored()
+    {
+        _core.Basepri = 0x4F; // 4 implemented bits: acts as 0x40
+        _nvic.MasksChanged();
+        PendExternal(0, 0x40);
+        Assert.That(_nvic.MayPreempt, Is.False);
+        _core.Basepri = 0x0F; // only unimplemented bits: no masking at all
+        _nvic.MasksChanged();
+        Assert.That(_nvic.MayPreempt, Is.True);
+    }
+
+    [Test]
+    public void WakeFromWfiIgnoresPrimaskButNotBasepri()
+    {
+        _core.Primask = true;
+        _core.Basepri = 0x40;
+        _nvic.MasksChanged();
+        PendExternal(0, 0x80);
+        Assert.That(_nvic.WakesFromWfi, Is.False, "masked by BASEPRI");
+        PendExternal(1, 0x20);
+        Assert.Multiple(() =>
+        {
+            Assert.That(_nvic.WakesFromWfi, Is.True);
+            Assert.That(_nvic.MayPreempt, Is.False, "PRIMASK still prevents taking it");
+        });
+    }
+
+    [Test]
     public void BasepriZeroDisablesMasking()
     {
         _core.Basepri = 0;

@@ -1,0 +1,64 @@
+using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.Timing;
+using Microsoft.Extensions.Logging;
+
+namespace Dsm.Emulation.CortexM3.Boards;
+
+/// <summary>A device that returns to its power-on state when the machine resets.</summary>
+public interface IResettable
+{
+    /// <summary>Returns to the power-on state.</summary>
+    void Reset();
+}
+
+/// <summary>What a board's <see cref="BoardDefinition.AddDevices"/> callback builds devices with.</summary>
+public sealed class BoardContext
+{
+    private readonly Dictionary<string, object> _devices;
+
+    internal BoardContext(MemoryBus bus, EventScheduler scheduler, Stream consoleOutput, ILoggerFactory loggerFactory, Dictionary<string, object> devices)
+    {
+        Bus = bus;
+        Scheduler = scheduler;
+        ConsoleOutput = consoleOutput;
+        LoggerFactory = loggerFactory;
+        _devices = devices;
+    }
+
+    /// <summary>The machine's bus.</summary>
+    public MemoryBus Bus { get; }
+
+    /// <summary>The machine's virtual clock.</summary>
+    public EventScheduler Scheduler { get; }
+
+    /// <summary>The host console the machine writes guest output to (the same stream as semihosting stdout).</summary>
+    public Stream ConsoleOutput { get; }
+
+    /// <summary>Creates loggers for devices.</summary>
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Maps <paramref name="device"/> at <paramref name="baseAddress"/> and registers it under <paramref name="name"/>.</summary>
+    /// <param name="name">Unique device name ("uart0"); also the bus region's name.</param>
+    /// <param name="baseAddress">First address of the device's window.</param>
+    /// <param name="size">Size of the window in bytes.</param>
+    /// <param name="device">The device.</param>
+    public void AddDevice(string name, uint baseAddress, uint size, IMmioDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        Register(name, device);
+        Bus.AddDevice(name, baseAddress, size, device);
+    }
+
+    /// <summary>Registers a device that has no bus window of its own (or maps itself) so the host can find it.</summary>
+    /// <param name="name">Unique device name.</param>
+    /// <param name="device">The device.</param>
+    public void Register(string name, object device)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(device);
+        if (!_devices.TryAdd(name, device))
+        {
+            throw new ArgumentException($"A device named '{name}' is already registered.", nameof(name));
+        }
+    }
+}

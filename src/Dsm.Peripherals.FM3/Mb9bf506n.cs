@@ -24,10 +24,12 @@ public static class Mb9bf506n
 
     /// <summary>
     /// The board for <c>Machine.Create</c>: memory map, core configuration and an <c>AddDevices</c> that
-    /// builds the peripherals, attaches the UART host channels and registers the board as device
-    /// <see cref="DeviceName"/> (as an <see cref="IResettable"/> wrapper whose <c>Board</c> is the board) and each peripheral under its own name. The machine must then call
-    /// <see cref="Mb9bf506nBoard.Connect"/> with its NVIC lines, NMI pend and reset hooks (until the board context
-    /// carries them, interrupt levels raised before that are held and replayed on connection).
+    /// builds the peripherals, attaches the UART host channels ("stdio" writes to the machine's console
+    /// stream) and registers each peripheral's window under its name and the board as device
+    /// <see cref="DeviceName"/> (an <see cref="IResettable"/> wrapper whose <c>Board</c> is the board).
+    /// The machine must then call <see cref="Mb9bf506nBoard.Connect"/> with its NVIC lines, NMI pend and
+    /// reset hook; interrupt levels raised before that are held and replayed on connection. Dispose the
+    /// board when the machine is done to close the host channels.
     /// </summary>
     /// <param name="uarts">Host channels for MFS channels (<c>--uart</c> options); the board owns them.</param>
     /// <param name="crTrimMirror">Factory CR trim value in CRTRMM (0x3FF: untrimmed).</param>
@@ -50,7 +52,7 @@ public static class Mb9bf506n
             CoreClockHz = Mb9bf506nBoard.ResetCoreClockHz,
             AddDevices = context =>
             {
-                var board = Mb9bf506nBoard.Build(context.Bus, context.Scheduler, context.LoggerFactory, crTrimMirror, specs, context.AddDevice);
+                var board = Mb9bf506nBoard.Build(context.Bus, context.Scheduler, context.LoggerFactory, crTrimMirror, specs, context.ConsoleOutput, context.AddDevice);
                 context.Register(DeviceName, new ResettableBoard(board));
             },
         };

@@ -18,7 +18,10 @@ namespace Dsm.Peripherals.FM3;
 /// <summary>What the machine gives the board: the core-side hooks the FM3 peripherals need.</summary>
 /// <param name="Interrupts">The NVIC's external interrupt lines (48 on this part).</param>
 /// <param name="RaiseNmi">Pends NMI (the machine wires it to the NVIC's NMI pend); the hardware watchdog and the NMIX pin use it.</param>
-/// <param name="RequestReset">Resets the whole chip (core and board) after a watchdog expiry; the board records the cause for RST_STR.</param>
+/// <param name="RequestReset">
+/// Asks for a whole-chip reset (core and board) after a watchdog expiry; the board records the cause for RST_STR.
+/// It is called from inside a timed event, so the machine should latch the request and reset between run slices.
+/// </param>
 public sealed record Mb9bf506nWiring(IInterruptLines Interrupts, Action RaiseNmi, Action<Fm3ResetCause> RequestReset);
 
 /// <summary>
@@ -147,10 +150,10 @@ public sealed class Mb9bf506nBoard : IDisposable
 
     /// <summary>Builds the board's peripherals and hands each window to <paramref name="mapDevice"/> (the machine's board context).</summary>
     internal static Mb9bf506nBoard Build(MemoryBus bus, EventScheduler scheduler, ILoggerFactory loggers, uint crTrimMirror, IEnumerable<UartBackendSpec> uarts,
-        Action<string, uint, uint, IMmioDevice> mapDevice)
+        Stream? consoleOutput, Action<string, uint, uint, IMmioDevice> mapDevice)
     {
         var board = new Mb9bf506nBoard(bus, scheduler, loggers, crTrimMirror, mapMemory: false, mapDevice);
-        board.AttachUarts(uarts);
+        board.AttachUarts(uarts, consoleOutput);
         return board;
     }
 
@@ -172,11 +175,11 @@ public sealed class Mb9bf506nBoard : IDisposable
         _requestReset?.Invoke(cause);
     }
 
-    private void AttachUarts(IEnumerable<UartBackendSpec> uarts)
+    private void AttachUarts(IEnumerable<UartBackendSpec> uarts, Stream? consoleOutput = null)
     {
         foreach (var spec in uarts)
         {
-            var channel = spec.Open();
+            var channel = spec.Open(consoleOutput);
             if (channel is not null)
             {
                 _ownedChannels.Add(channel);

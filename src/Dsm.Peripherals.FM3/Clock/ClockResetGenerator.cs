@@ -98,7 +98,7 @@ public sealed class ClockResetGenerator : Fm3Peripheral
         // The STB_CTL key value is not in any source found, so writes are not gated on it.
         r.Define("STB_CTL", 0x08, 32).WithField("STM", 0, 2).WithFlag("SPL", 4).WithField("KEY", 16, 16, FieldAccess.WriteOnly);
 
-        // RST_STR clears on read (UNCONFIRMED; chosen so firmware sees each reset cause once, as the FM3 manual's flow implies).
+        // RST_STR clears on read: an FSEU MB9B506 watchdog example reads it once with the note that reading clears all bits.
         _rstStr = r.Define("RST_STR", 0x0C, 16, (uint)Fm3ResetCause.PowerOn).WithField("CAUSE", 0, 9, FieldAccess.ReadToClear);
         _bscPsr = r.Define("BSC_PSR", 0x10, 8).WithField("BSR", 0, 3).WithWriteCallback((_, _) => UpdateClocks());
         _apbc0 = r.Define("APBC0_PSR", 0x14, 8).WithField("APBC0", 0, 2).WithWriteCallback((_, _) => UpdateClocks());

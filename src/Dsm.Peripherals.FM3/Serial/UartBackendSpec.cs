@@ -52,9 +52,11 @@ public sealed record UartBackendSpec(int Channel, string Kind, string? Host = nu
     }
 
     /// <summary>Opens the host channel this specification describes (null for "none").</summary>
+    /// <param name="consoleOutput">Where "stdio" output goes (the machine's console stream, not disposed); null for the process's standard output.</param>
     /// <returns>The channel, owned by the caller.</returns>
-    public IByteChannel? Open() => Kind switch
+    public IByteChannel? Open(Stream? consoleOutput = null) => Kind switch
     {
+        "stdio" when consoleOutput is not null => new StreamByteChannel(Console.OpenStandardInput(), consoleOutput, ownsStreams: false),
         "stdio" => ConsoleByteChannel.Create(),
         "tcp" => TcpByteChannel.Connect(Host!, Port),
         "tcp-listen" => TcpByteChannel.Listen(IPAddress.Parse(Host!), Port),

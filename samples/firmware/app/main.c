@@ -1,0 +1,209 @@
+/*
+ * Sample application: the subject of the migration demo and of the end-to-end tests.
+ *
+ * Task A (reporter, every 100 ticks): prints "A seq=<n> tick=<t> rounds=<r> crc=<c>"; n counts
+ *   from 1 without gaps, t = 100 n exactly, r and c are task B's progress.
+ * Task B (checksum, least urgent after idle): every tick it changes one word of a 512-byte RAM
+ *   buffer and folds the whole buffer into a running CRC-32.
+ * Task C (timer check, most urgent): receives the counter a 50 Hz timer interrupt posts to a
+ *   queue, checks that it goes up by exactly one, and prints "C seq=<n> count=<k> gaps=<g>" every
+ *   50 counts, "C GAP expected=<e> got=<k>" when one is missing.
+ *
+ * Every value printed depends only on the tick count, never on how fast the CPU is, so a run that
+ * migrated half-way prints exactly the lines of a run that did not.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "board.h"
+#include "console.h"
+#include "crc32.h"
+#include "os.h"
+#if DSMC
+#include "dsmc.h"
+extern const dsmc_config_t dsmc_board_config;   /* dsmc_config.c */
+#endif
+
+#ifndef EXIT_AFTER_LINES
+#define EXIT_AFTER_LINES 0   /* > 0: semihosting exit after task A's line with that seq */
+#endif
+
+#define PRIORITY_TIMER_CHECK 4
+#define PRIORITY_REPORTER 3
+#define PRIORITY_CHECKSUM 1
+
+#define REPORT_PERIOD_TICKS 100u
+#define TIMER_HZ 50u
+#define TIMER_COUNTS_PER_REPORT 50u
+/* The timer starts this many ticks after boot, so its interrupts fall between task A's reports
+   (at 5, 25, 45 ... ms) and the order of A's and C's lines never depends on a sub-tick phase. */
+#define TIMER_START_TICK 5u
+#define TIMER_QUEUE_CAPACITY 8u
+#define CHECKSUM_WORDS 128u
+
+static os_task_t reporter_task, checksum_task, timer_check_task;
+OS_STACK(reporter_stack, 1024);
+OS_STACK(checksum_stack, 512);
+OS_STACK(timer_check_stack, 1024);
+
+static os_semaphore_t console_lock;
+static os_queue_t timer_queue;
+static uint32_t timer_queue_storage[TIMER_QUEUE_CAPACITY];
+
+static uint32_t timer_counter;             /* written by the timer interrupt only */
+static uint32_t checksum_data[CHECKSUM_WORDS];
+static uint32_t checksum_rounds, checksum_value;   /* published by task B */
+static volatile uint32_t timer_gaps;       /* published by task C */
+
+/* ---- Timer interrupt (called by the board's timer handler) ---- */
+
+void app_timer_interrupt(void)
+{
+    timer_counter++;
+    /* A full queue loses this count; task C then reports the gap. */
+    (void)os_queue_send(&timer_queue, &timer_counter, 0);
+}
+
+/* ---- Task B: running checksum over changing data ---- */
+
+static void checksum_entry(void *argument)
+{
+    (void)argument;
+    uint32_t noise = 0x2545F491u;
+    uint32_t crc = CRC32_INITIAL;
+    for (uint32_t i = 0; i < CHECKSUM_WORDS; i++)
+        checksum_data[i] = i * 0x9E3779B9u;
+
+    /* One round per tick, catching up after a busy stretch, so the count at any tick is fixed. */
+    uint32_t wake = 0;
+    for (uint32_t round = 1;; round++) {
+        os_delay_until(&wake, 1);
+        noise ^= noise << 13;   /* xorshift32: cheap, deterministic "new data" */
+        noise ^= noise >> 17;
+        noise ^= noise << 5;
+        checksum_data[round % CHECKSUM_WORDS] ^= noise;
+        crc = crc32_update(crc, checksum_data, sizeof checksum_data);
+
+        uint32_t saved = os_critical_enter();   /* task A reads the pair */
+        checksum_rounds = round;
+        checksum_value = crc32_final(crc);
+        os_critical_exit(saved);
+    }
+}
+
+/* ---- Task A: sequence-numbered report lines ---- */
+
+static void print_end_and_exit(uint32_t lines)
+{
+    line_t line;
+    line_begin(&line, "end");
+    line_decimal(&line, "lines", lines);
+    line_decimal(&line, "gaps", timer_gaps);
+    line_end(&line);
+    board_semihosting_exit(timer_gaps == 0);
+}
+
+static void reporter_entry(void *argument)
+{
+    (void)argument;
+    uint32_t wake = 0;
+    for (uint32_t seq = 1;; seq++) {
+        os_delay_until(&wake, REPORT_PERIOD_TICKS);
+
+        uint32_t saved = os_critical_enter();
+        uint32_t rounds = checksum_rounds, crc = checksum_value;
+        os_critical_exit(saved);
+
+        line_t line;
+        line_begin(&line, "A");
+        line_decimal(&line, "seq", seq);
+        line_decimal(&line, "tick", wake);
+        line_decimal(&line, "rounds", rounds);
+        line_hex(&line, "crc", crc);
+        os_semaphore_take(&console_lock, OS_FOREVER);
+        line_end(&line);
+        if (EXIT_AFTER_LINES > 0 && seq == EXIT_AFTER_LINES)
+            print_end_and_exit(seq);
+        os_semaphore_give(&console_lock);
+    }
+}
+
+/* ---- Task C: gap check on the timer's counter ---- */
+
+static void timer_check_entry(void *argument)
+{
+    (void)argument;
+    os_delay(TIMER_START_TICK);
+    board_periodic_timer_start(TIMER_HZ);
+
+    uint32_t expected = 1, reports = 0;
+    for (;;) {
+        uint32_t count;
+        os_queue_receive(&timer_queue, &count, OS_FOREVER);
+        line_t line;
+        if (count != expected) {
+            timer_gaps++;
+            line_begin(&line, "C GAP");
+            line_decimal(&line, "expected", expected);
+            line_decimal(&line, "got", count);
+            os_semaphore_take(&console_lock, OS_FOREVER);
+            line_end(&line);
+            os_semaphore_give(&console_lock);
+        }
+        expected = count + 1u;
+        if (count % TIMER_COUNTS_PER_REPORT == 0) {
+            line_begin(&line, "C");
+            line_decimal(&line, "seq", ++reports);
+            line_decimal(&line, "count", count);
+            line_decimal(&line, "gaps", timer_gaps);
+            os_semaphore_take(&console_lock, OS_FOREVER);
+            line_end(&line);
+            os_semaphore_give(&console_lock);
+        }
+    }
+}
+
+/* ---- Start-up ---- */
+
+void os_fatal_hook(const char *reason)
+{
+    uint32_t exception;
+    __asm volatile("mrs %0, ipsr" : "=r"(exception));
+    os_task_t *task = os_current_task();
+    line_t line;
+    line_begin(&line, "fatal ");
+    line_text(&line, reason);
+    line_decimal(&line, "exception", exception);
+    line_text(&line, " task=");
+    line_text(&line, task ? task->name : "none");
+    line_end(&line);
+    if (EXIT_AFTER_LINES > 0)
+        board_semihosting_exit(false);
+}
+
+int main(void)
+{
+    board_init();
+#if DSMC
+    dsmc_init(&dsmc_board_config);   /* DSMC hook 2 of 3 (dsmc_config.c) */
+#endif
+
+    os_init();
+    os_semaphore_init(&console_lock, 1);
+    os_queue_init(&timer_queue, timer_queue_storage, sizeof timer_queue_storage[0],
+                  TIMER_QUEUE_CAPACITY);
+    os_task_create(&timer_check_task, "C", timer_check_entry, 0, PRIORITY_TIMER_CHECK,
+                   timer_check_stack, OS_STACK_WORDS(timer_check_stack));
+    os_task_create(&reporter_task, "A", reporter_entry, 0, PRIORITY_REPORTER, reporter_stack,
+                   OS_STACK_WORDS(reporter_stack));
+    os_task_create(&checksum_task, "B", checksum_entry, 0, PRIORITY_CHECKSUM, checksum_stack,
+                   OS_STACK_WORDS(checksum_stack));
+
+    line_t line;
+    line_begin(&line, "boot board=");
+    line_text(&line, board_name);
+    line_decimal(&line, "clock", board_core_clock_hz);
+    line_decimal(&line, "tick_hz", OS_TICK_HZ);
+    line_end(&line);
+
+    os_start();
+}

@@ -182,6 +182,41 @@ public class SerialTests
     }
 
     [Test]
+    public void ReceiveFifoIdleDetectionReportsAShortBurst()
+    {
+        var (h, line) = Uart(Mfs4, 4, scr: 0x13);
+        using var _h = h;
+        h.Write(Mfs4 + 0x19, 8, 1); // trigger at 8 bytes
+        h.Write(Mfs4 + 0x15, 0x08, 1); // FCR1.FRIIE
+        h.Write(Mfs4 + 0x14, 0x03, 1);
+        line.Enqueue("abc"u8);
+        h.Advance(3 * FrameCycles);
+        Assert.That(h.Read(Mfs4 + 0x05, 1) & 4, Is.Zero, "below the trigger level");
+        h.Advance(FrameCycles); // the line stays quiet for 8 bit times
+        Assert.That((h.Read(Mfs4 + 0x05, 1) & 4, h.Read(Mfs4 + 0x19, 1)), Is.EqualTo((4u, 3u)), "idle: RDRF with 3 bytes waiting");
+    }
+
+    [Test]
+    public void ProgrammableClearEmptiesTheChannelButKeepsItsSettings()
+    {
+        var (h, line) = Uart(Mfs0, 0, scr: 0x13);
+        using var _h = h;
+        line.Enqueue("xy"u8);
+        h.Advance(2 * FrameCycles);
+        h.Write(Mfs0 + 0x08, 'q', 1);
+        h.Write(Mfs0 + 0x08, 'r', 1);
+        h.Write(Mfs0 + 0x01, 0x93, 1); // UPCL with the same enables
+        Assert.Multiple(() =>
+        {
+            Assert.That(h.Read(Mfs0 + 0x05, 1), Is.EqualTo(0x03u), "errors, RDRF cleared; transmitter empty and idle");
+            Assert.That(h.Read(Mfs0 + 0x01, 1), Is.EqualTo(0x13u), "UPCL reads 0; enables kept");
+            Assert.That(h.Read(Mfs0 + 0x0C, 2), Is.EqualTo(346u));
+        });
+        h.Advance(3 * FrameCycles);
+        Assert.That(line.TakeSent(), Is.Empty, "the frames in progress were abandoned");
+    }
+
+    [Test]
     public void PipeChannelCarriesBytesBothWays()
     {
         var toGuest = new Pipe();

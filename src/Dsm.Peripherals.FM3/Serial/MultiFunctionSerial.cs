@@ -12,7 +12,8 @@ namespace Dsm.Peripherals.FM3.Serial;
 /// Registers per the MB9BF50x header/SVD: SMR, SCR, ESCR, SSR, RDR/TDR, BGR and, on ch4..7, FCR0,
 /// FCR1, FBYTE1, FBYTE2 with two 16-byte FIFOs. A frame takes (1 + data + parity + stop) bit times of
 /// (BGR + 1) PCLK2 cycles in virtual time; RX interrupts go to IRQ 7+2n, TX to IRQ 8+2n.
-/// Host bytes are taken from the attached <see cref="IByteChannel"/> at most one per frame time.
+/// Host bytes are taken from the attached <see cref="IByteChannel"/> at most one per frame time and
+/// arrive one frame time after they were taken, as a frame starting on the line would.
 /// Choices where the sources are silent (UNCONFIRMED): with the TX FIFO on, TDRE reads 1 only when
 /// the FIFO is empty; with the RX FIFO on, RDRF is set when the FIFO holds FBYTE (RX) bytes or after
 /// 8 idle bit times with FCR1.FRIIE, and clears when the FIFO is emptied.
@@ -44,6 +45,9 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     private bool _shifterBusy;
     private byte _fifo1Trigger, _fifo2Trigger;
     private bool _rxLevel, _txLevel;
+
+    /// <summary>The host byte whose frame is on the line now (delivered one frame time after it was taken), or -1.</summary>
+    private int _inFlight = -1;
 
     /// <summary>Creates channel <paramref name="channel"/>.</summary>
     /// <param name="channel">MFS channel 0..7 (4..7 have FIFOs).</param>
@@ -186,6 +190,16 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         }
     }
 
+    /// <summary>Core cycles of one bit time.</summary>
+    private ulong BitCycles
+    {
+        get
+        {
+            uint pclk2 = _clocks.Pclk2Hz;
+            return pclk2 == 0 ? 0 : (ulong)(((UInt128)((_bgr.Value & 0x7FFF) + 1) * _clocks.HclkHz + pclk2 - 1) / pclk2);
+        }
+    }
+
     /// <summary>IRQ(7+2n)MON / IRQ(8+2n)MON bit 0 values: (receive, transmit) request levels.</summary>
     internal (bool Rx, bool Tx) InterruptRequests => (_rxLevel, _txLevel);
 
@@ -215,6 +229,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         _fifo2.Clear();
         _shifterBusy = false;
         _rdr = _tdr = _shifting = 0;
+        _inFlight = -1;
     }
 
     private void ProgrammableClear()
@@ -232,7 +247,8 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         bool receiving = _rxe.IsSet && Backend is not null && FrameCycles != 0;
         if (receiving && !_rxPoll.IsScheduled)
         {
-            _rxPoll.ScheduleIn(FrameCycles);
+            // Sample the line now: a waiting host byte starts its frame at once.
+            _rxPoll.ScheduleIn(0);
         }
         else if (!receiving)
         {
@@ -366,14 +382,31 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         return _rdr;
     }
 
+    /// <summary>
+    /// Once per frame time while receiving: the frame on the line completes, and the next host byte, if
+    /// one is waiting, starts its frame (so each byte arrives one frame after it was taken and the line
+    /// counts as busy meanwhile, which the FIFO idle detection needs).
+    /// </summary>
     private void PollReceive()
     {
-        if (Backend is not null && Backend.TryReceive(out byte value))
+        if (_inFlight >= 0)
         {
-            Receive((ushort)(value & DataMask));
+            ushort arrived = (ushort)_inFlight;
+            _inFlight = -1;
+            Receive(arrived);
         }
 
-        ControlChanged();
+        if (Backend is not null && Backend.TryReceive(out byte value))
+        {
+            _inFlight = (int)(value & DataMask);
+        }
+
+        if (_rxe.IsSet && Backend is not null && FrameCycles != 0)
+        {
+            _rxPoll.ScheduleIn(FrameCycles);
+        }
+
+        UpdateInterrupts();
     }
 
     /// <summary>A frame has arrived on the line.</summary>
@@ -395,7 +428,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
                 }
                 else if (_friie!.IsSet)
                 {
-                    _rxIdle.ScheduleIn(FrameCycles * 8 / (ulong)(2 + DataBitsByLength[_dataLength.Value] + (int)_pen.Value));
+                    _rxIdle.ScheduleIn(BitCycles * 8);
                 }
             }
         }
@@ -414,7 +447,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
 
     private void ReceiveIdle()
     {
-        if (RxFifo is { Count: > 0 })
+        if (_inFlight < 0 && RxFifo is { Count: > 0 })
         {
             _rdrf.Value = 1;
             UpdateInterrupts();
@@ -447,6 +480,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         writer.WriteBoolean(_shifterBusy);
         writer.WriteByte(_fifo1Trigger);
         writer.WriteByte(_fifo2Trigger);
+        writer.WriteInt32(_inFlight);
         foreach (var fifo in new[] { _fifo1, _fifo2 })
         {
             writer.WriteInt32(fifo.Count);
@@ -472,6 +506,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         _shifterBusy = reader.ReadBoolean();
         _fifo1Trigger = reader.ReadByte();
         _fifo2Trigger = reader.ReadByte();
+        _inFlight = reader.ReadInt32();
         foreach (var fifo in new[] { _fifo1, _fifo2 })
         {
             fifo.Clear();

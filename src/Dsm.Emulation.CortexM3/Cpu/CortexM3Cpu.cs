@@ -24,11 +24,11 @@ public sealed partial class CortexM3Cpu
     /// <summary>Handler consulted on BKPT (semihosting); null means every BKPT stops the core.</summary>
     public IBreakpointHandler? BreakpointHandler { get; set; }
 
-    /// <summary>Total cycles executed, by the core's timing model (see docs/cycle-model.md).</summary>
-    public ulong Cycles { get; internal set; }
+    /// <summary>Total cycles executed, by the core's timing model (see docs/cycle-model.md). Kept across <see cref="Reset"/>.</summary>
+    public ulong Cycles { get => _cycles; internal set => _cycles = value; }
 
-    /// <summary>Total instructions executed (an instruction skipped by a failed IT condition counts).</summary>
-    public ulong Instructions { get; internal set; }
+    /// <summary>Total instructions executed (an instruction skipped by a failed IT condition counts). Kept across <see cref="Reset"/>.</summary>
+    public ulong Instructions { get => _instructions; internal set => _instructions = value; }
 
     /// <summary>The last fault that stopped the core, or null.</summary>
     public CpuFault? LastFault { get; internal set; }

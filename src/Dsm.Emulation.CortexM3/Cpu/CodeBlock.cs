@@ -1,0 +1,92 @@
+namespace Dsm.Emulation.CortexM3.Cpu;
+
+/// <summary>
+/// Host code for one block, produced by an <see cref="IBlockTranslator"/>. It must behave exactly as the
+/// interpreter's <c>ExecuteBlock(block, block.Count)</c>: execute the whole block, update the registers,
+/// flags, PC, <see cref="CortexM3Cpu.Cycles"/> and <see cref="CortexM3Cpu.Instructions"/>, and return -1 to
+/// continue or a <see cref="StopReason"/>, with <paramref name="executed"/> instructions completed.
+/// </summary>
+/// <param name="cpu">The core.</param>
+/// <param name="block">The block being run.</param>
+/// <param name="executed">Instructions completed.</param>
+/// <returns>-1 to continue, otherwise the reason to stop.</returns>
+internal delegate int CompiledBlock(CortexM3Cpu cpu, CodeBlock block, out int executed);
+
+/// <summary>
+/// The seam for a block translator (guest block to IL via DynamicMethod, compiled by the JIT): the run loop
+/// offers it blocks that became hot and runs the returned code in place of the interpreter.
+/// </summary>
+internal interface IBlockTranslator
+{
+    /// <summary>Executions after which a block is offered for translation.</summary>
+    int HotThreshold { get; }
+
+    /// <summary>Translates a block, or returns null to keep interpreting it.</summary>
+    /// <param name="block">A valid block.</param>
+    /// <returns>The compiled code, or null.</returns>
+    CompiledBlock? Translate(CodeBlock block);
+}
+
+/// <summary>
+/// A run of decoded instructions from one address up to and including the first that may change control
+/// flow or processor state (branch, PC write, IT, SVC, BKPT, WFI, MSR...), at most
+/// <see cref="CodeCache.MaxBlockInstructions"/> long and never crossing a region boundary. The run loop
+/// iterates its array instead of looking up each PC; <see cref="Compiled"/> holds translated code.
+/// </summary>
+internal sealed class CodeBlock
+{
+    /// <summary>Creates a block.</summary>
+    /// <param name="instructions">The decoded instructions.</param>
+    /// <param name="addresses">Their addresses, plus the address after the last (Count + 1 entries).</param>
+    /// <param name="cache">The region cache it is registered in, or null for a transient block.</param>
+    public CodeBlock(DecodedInstruction[] instructions, uint[] addresses, RegionCodeCache? cache)
+    {
+        Instructions = instructions;
+        Addresses = addresses;
+        Count = instructions.Length;
+        Start = addresses[0];
+        End = addresses[Count];
+        Cache = cache;
+    }
+
+    /// <summary>Address of the first instruction.</summary>
+    public uint Start { get; set; }
+
+    /// <summary>Address after the last instruction.</summary>
+    public uint End { get; set; }
+
+    /// <summary>Number of instructions.</summary>
+    public int Count { get; }
+
+    /// <summary>The decoded instructions.</summary>
+    public DecodedInstruction[] Instructions { get; }
+
+    /// <summary>Address of each instruction, and of the end (Count + 1 entries).</summary>
+    public uint[] Addresses { get; }
+
+    /// <summary>The region cache holding the block; null for transient blocks (never reused).</summary>
+    public RegionCodeCache? Cache { get; }
+
+    /// <summary>Cleared when a store into the block's bytes invalidates it.</summary>
+    public bool IsValid { get; set; } = true;
+
+    /// <summary>Most recently seen successor blocks: the run loop follows them without a lookup.</summary>
+    public CodeBlock? Next0 { get; set; }
+
+    /// <summary>Second successor slot (the other side of a conditional branch).</summary>
+    public CodeBlock? Next1 { get; set; }
+
+    /// <summary>Times run; drives translation.</summary>
+    public int ExecutionCount { get; set; }
+
+    /// <summary>Translated code, or null to interpret.</summary>
+    public CompiledBlock? Compiled { get; set; }
+
+    /// <summary>Whether the bytes [address, address + size) overlap the block's instructions.</summary>
+    /// <param name="address">First byte written.</param>
+    /// <param name="size">Bytes written.</param>
+    public bool Overlaps(uint address, uint size) => address < End && Start < (ulong)address + size;
+
+    /// <inheritdoc />
+    public override string ToString() => $"block 0x{Start:X8}..0x{End:X8} ({Count} instructions{(IsValid ? string.Empty : ", invalid")})";
+}

@@ -1,0 +1,323 @@
+using Dsm.Emulation.CortexM3.Memory;
+
+namespace Dsm.Emulation.CortexM3.Cpu;
+
+/// <summary>Decoded blocks of one RAM/ROM region, indexed by start address and by the code pages they cover.</summary>
+internal sealed class RegionCodeCache
+{
+    private const int SlotsPerPage = MemoryRegion.CodePageSize / 2;
+
+    /// <summary>Creates the cache of <paramref name="region"/>.</summary>
+    /// <param name="region">A RAM or ROM region.</param>
+    public RegionCodeCache(MemoryRegion region)
+    {
+        Region = region;
+        Base = region.Base;
+        Size = region.Size;
+        int pages = region.CodePages!.Length;
+        Entries = new CodeBlock?[pages][];
+        PageBlocks = new List<CodeBlock>?[pages];
+    }
+
+    /// <summary>The region.</summary>
+    public MemoryRegion Region { get; }
+
+    /// <summary>The region's base address.</summary>
+    public uint Base { get; }
+
+    /// <summary>The region's size.</summary>
+    public uint Size { get; }
+
+    /// <summary>Per code page, the block starting at each halfword (allocated on first use).</summary>
+    public CodeBlock?[]?[] Entries { get; }
+
+    /// <summary>Per code page, every valid block with an instruction byte in it.</summary>
+    public List<CodeBlock>?[] PageBlocks { get; }
+
+    /// <summary>The block starting at <paramref name="offset"/>, or null.</summary>
+    /// <param name="offset">Offset from <see cref="Base"/>.</param>
+    public CodeBlock? Find(uint offset) => Entries[offset >> MemoryRegion.CodePageShift]?[(offset & (MemoryRegion.CodePageSize - 1)) >> 1];
+
+    /// <summary>Registers a block: entry slot, page lists and the region's code-page marks.</summary>
+    /// <param name="block">A block inside the region.</param>
+    public void Add(CodeBlock block)
+    {
+        uint offset = block.Start - Base;
+        var page = Entries[offset >> MemoryRegion.CodePageShift] ??= new CodeBlock?[SlotsPerPage];
+        page[(offset & (MemoryRegion.CodePageSize - 1)) >> 1] = block;
+        var marks = Region.CodePages!;
+        for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
+        {
+            (PageBlocks[p] ??= new List<CodeBlock>()).Add(block);
+            marks[p] = 1;
+        }
+    }
+
+    /// <summary>Unregisters a block and clears the marks of pages left without code.</summary>
+    /// <param name="block">A registered block.</param>
+    public void Remove(CodeBlock block)
+    {
+        block.IsValid = false;
+        uint offset = block.Start - Base;
+        var page = Entries[offset >> MemoryRegion.CodePageShift];
+        int slot = (int)((offset & (MemoryRegion.CodePageSize - 1)) >> 1);
+        if (page is not null && ReferenceEquals(page[slot], block))
+        {
+            page[slot] = null;
+        }
+
+        var marks = Region.CodePages!;
+        for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
+        {
+            var list = PageBlocks[p];
+            if (list is not null && list.Remove(block) && list.Count == 0)
+            {
+                marks[p] = 0;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The decoded-instruction cache: blocks are decoded on first execution and kept per region and code page.
+/// As the bus's <see cref="ICodeWriteObserver"/> it hears of every store into a marked page and invalidates
+/// exactly the blocks whose bytes were written; if that includes the block executing, the core leaves it
+/// after the storing instruction so the next fetch sees the new code.
+/// </summary>
+internal sealed class CodeCache : ICodeWriteObserver
+{
+    /// <summary>Longest block decoded.</summary>
+    public const int MaxBlockInstructions = 64;
+
+    private readonly MemoryBus _bus;
+    private readonly Dictionary<MemoryRegion, RegionCodeCache> _regions = new();
+    private RegionCodeCache? _last;
+
+    /// <summary>Creates the cache and attaches it to the bus.</summary>
+    /// <param name="bus">The bus.</param>
+    public CodeCache(MemoryBus bus)
+    {
+        _bus = bus;
+        bus.CodeWriteObserver = this;
+    }
+
+    /// <summary>The block executing, so a store into it can end it early.</summary>
+    public CodeBlock? Current { get; set; }
+
+    /// <summary>Set when <see cref="Current"/> was invalidated; the executor polls it after stores.</summary>
+    public bool CurrentInvalidated { get; set; }
+
+    /// <summary>Blocks decoded so far (for tests and statistics).</summary>
+    public long BlocksDecoded { get; private set; }
+
+    /// <summary>Blocks invalidated so far.</summary>
+    public long BlocksInvalidated { get; private set; }
+
+    /// <summary>The block starting at <paramref name="pc"/>, decoding it if needed.</summary>
+    /// <param name="pc">A halfword-aligned address.</param>
+    /// <returns>The block; a transient one-instruction fault block if nothing executable is there.</returns>
+    public CodeBlock Lookup(uint pc)
+    {
+        var cache = _last;
+        if (cache is null || pc - cache.Base >= cache.Size)
+        {
+            cache = FindCache(pc);
+            if (cache is null)
+            {
+                return FetchFault(pc, pc);
+            }
+
+            _last = cache;
+        }
+
+        return cache.Find(pc - cache.Base) ?? Build(cache, pc);
+    }
+
+    /// <summary>Drops every decoded block.</summary>
+    public void Clear()
+    {
+        foreach (var cache in _regions.Values)
+        {
+            foreach (var list in cache.PageBlocks)
+            {
+                if (list is null)
+                {
+                    continue;
+                }
+
+                foreach (var block in list.ToArray())
+                {
+                    Invalidate(cache, block);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnCodeWritten(MemoryRegion region, uint address, int size)
+    {
+        if (!_regions.TryGetValue(region, out var cache))
+        {
+            return;
+        }
+
+        uint first = (address - region.Base) >> MemoryRegion.CodePageShift;
+        uint last = (uint)((address - region.Base + (ulong)size - 1) >> MemoryRegion.CodePageShift);
+        for (uint p = first; p <= last && p < cache.PageBlocks.Length; p++)
+        {
+            var list = cache.PageBlocks[p];
+            if (list is null)
+            {
+                continue;
+            }
+
+            for (int i = list.Count - 1; i >= 0; i--)
+            {
+                if (i < list.Count && list[i].Overlaps(address, (uint)size))
+                {
+                    Invalidate(cache, list[i]);
+                }
+            }
+        }
+    }
+
+    private void Invalidate(RegionCodeCache cache, CodeBlock block)
+    {
+        cache.Remove(block);
+        BlocksInvalidated++;
+        if (ReferenceEquals(block, Current))
+        {
+            CurrentInvalidated = true;
+        }
+    }
+
+    private RegionCodeCache? FindCache(uint pc)
+    {
+        var region = _bus.FindRegion(pc);
+        if (region?.Data is null)
+        {
+            return null;
+        }
+
+        if (!_regions.TryGetValue(region, out var cache))
+        {
+            cache = new RegionCodeCache(region);
+            _regions.Add(region, cache);
+        }
+
+        return cache;
+    }
+
+    private CodeBlock Build(RegionCodeCache cache, uint start)
+    {
+        var data = cache.Region.Data!;
+        var instructions = new List<DecodedInstruction>(8);
+        var addresses = new List<uint>(9);
+        uint address = start;
+        while (instructions.Count < MaxBlockInstructions)
+        {
+            uint offset = address - cache.Base;
+            if ((ulong)offset + 2 > cache.Size)
+            {
+                break;
+            }
+
+            ushort first = (ushort)(data[offset] | (data[offset + 1] << 8));
+            ushort second = 0;
+            if (ThumbDecoder.IsWide(first))
+            {
+                if ((ulong)offset + 4 > cache.Size)
+                {
+                    // The second halfword lies in another region (or nowhere): decode this one alone, uncached.
+                    return instructions.Count == 0 ? BuildStraddling(start) : Seal(cache, instructions, addresses, address);
+                }
+
+                second = (ushort)(data[offset + 2] | (data[offset + 3] << 8));
+            }
+
+            var decoded = ThumbDecoder.Decode(address, first, second);
+            instructions.Add(decoded);
+            addresses.Add(address);
+            address += decoded.Length;
+            if (decoded.Has(InstructionFlags.EndsBlock))
+            {
+                break;
+            }
+        }
+
+        if (instructions.Count == 0)
+        {
+            return FetchFault(start, start);
+        }
+
+        return Seal(cache, instructions, addresses, address);
+    }
+
+    private CodeBlock Seal(RegionCodeCache cache, List<DecodedInstruction> instructions, List<uint> addresses, uint end)
+    {
+        addresses.Add(end);
+        var array = instructions.ToArray();
+        ApplyLoadPipelining(array);
+        var block = new CodeBlock(array, addresses.ToArray(), cache);
+        cache.Add(block);
+        BlocksDecoded++;
+        return block;
+    }
+
+    /// <summary>A 32-bit instruction whose halves lie in different regions: fetched through the bus every time.</summary>
+    private CodeBlock BuildStraddling(uint start)
+    {
+        var firstRegion = _bus.FindRegion(start);
+        var secondRegion = _bus.FindRegion(start + 2);
+        Span<byte> bytes = stackalloc byte[4];
+        if (firstRegion?.Data is null || secondRegion?.Data is null || !_bus.TryPeek(start, bytes))
+        {
+            return FetchFault(start, start + 2);
+        }
+
+        var decoded = ThumbDecoder.Decode(start, (ushort)(bytes[0] | (bytes[1] << 8)), (ushort)(bytes[2] | (bytes[3] << 8)));
+        decoded.Flags |= InstructionFlags.EndsBlock;
+        return new CodeBlock([decoded], [start, start + 4], null);
+    }
+
+    /// <summary>A transient block whose only instruction reports an instruction bus error at <paramref name="faultAddress"/>.</summary>
+    private static CodeBlock FetchFault(uint pc, uint faultAddress)
+    {
+        var fault = new DecodedInstruction
+        {
+            Op = Op.FetchFault,
+            Length = 2,
+            Flags = InstructionFlags.EndsBlock | InstructionFlags.Unconditional,
+            Imm = faultAddress,
+        };
+        return new CodeBlock([fault], [pc, pc + 2], null);
+    }
+
+    /// <summary>
+    /// Cortex-M3 pipelines neighbouring single loads and stores: one that follows a load (and does not use the
+    /// loaded register for its address) completes in one cycle instead of two.
+    /// </summary>
+    private static void ApplyLoadPipelining(DecodedInstruction[] block)
+    {
+        for (int i = 1; i < block.Length; i++)
+        {
+            ref readonly var previous = ref block[i - 1];
+            ref var current = ref block[i];
+            bool pairs = previous.Has(InstructionFlags.SingleLoad)
+                && current.Has(InstructionFlags.SingleLoad | InstructionFlags.SingleStore)
+                && current.Cycles == 2;
+            if (!pairs)
+            {
+                continue;
+            }
+
+            bool registerOffset = current.Op is Op.LdrReg or Op.LdrhReg or Op.LdrshReg or Op.LdrbReg or Op.LdrsbReg
+                or Op.StrReg or Op.StrhReg or Op.StrbReg;
+            bool dependent = current.Rn == previous.Rd || (registerOffset && current.Rm == previous.Rd);
+            if (!dependent)
+            {
+                current.Cycles = 1;
+            }
+        }
+    }
+}

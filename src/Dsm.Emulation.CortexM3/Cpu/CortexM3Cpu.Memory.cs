@@ -1,0 +1,264 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Dsm.Emulation.CortexM3.Memory;
+
+namespace Dsm.Emulation.CortexM3.Cpu;
+
+/// <summary>
+/// Data accesses. The fast path indexes a 256-entry table by address bits [31:24] to the one RAM/ROM
+/// region in that 16 MiB slot and reads or writes its array directly; everything else (devices,
+/// bit-band aliases, accesses straddling a region's end, bus errors, alignment traps) takes
+/// <see cref="MemoryBus"/>'s general path.
+/// </summary>
+public sealed partial class CortexM3Cpu
+{
+    private FastRegion[] _readMap = CreateEmptyMap();
+    private FastRegion[] _writeMap = CreateEmptyMap();
+    private int _mappedRegionCount = -1;
+    private uint _unalignedMask4;
+    private uint _unalignedMask2;
+
+    // The fault a failed access reports; read by the executor's fault exit.
+    private FaultKind _pendingFault;
+    private uint? _pendingFaultAddress;
+
+    private static FastRegion[] CreateEmptyMap()
+    {
+        var map = new FastRegion[256];
+        Array.Fill(map, FastRegion.Empty);
+        return map;
+    }
+
+    /// <summary>Rebuilds the fast-path tables if regions were added since the last run.</summary>
+    private void RefreshMemoryMap()
+    {
+        var regions = Bus.Regions;
+        if (regions.Count == _mappedRegionCount)
+        {
+            return;
+        }
+
+        var readMap = CreateEmptyMap();
+        var writeMap = CreateEmptyMap();
+        foreach (var region in regions)
+        {
+            if (region.Data is null || region.Size < 4)
+            {
+                continue;
+            }
+
+            var fast = new FastRegion(region);
+            uint firstSlot = region.Base >> 24, lastSlot = (uint)((region.Base + (ulong)region.Size - 1) >> 24);
+            for (uint slot = firstSlot; slot <= lastSlot; slot++)
+            {
+                // First region wins a shared slot; the others take the general path, which is just slower.
+                if (ReferenceEquals(readMap[slot], FastRegion.Empty))
+                {
+                    readMap[slot] = fast;
+                }
+
+                if (region.Kind == RegionKind.Ram && ReferenceEquals(writeMap[slot], FastRegion.Empty))
+                {
+                    writeMap[slot] = fast;
+                }
+            }
+        }
+
+        _readMap = readMap;
+        _writeMap = writeMap;
+        _mappedRegionCount = regions.Count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static FastRegion Slot(FastRegion[] map, uint address) =>
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(map), (nint)(address >> 24));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref byte At(byte[] data, uint offset) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(data), (nint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Read32(uint address, out uint value)
+    {
+        var r = Slot(_readMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit4 && (address & _unalignedMask4) == 0)
+        {
+            value = Unsafe.ReadUnaligned<uint>(ref At(r.Data, offset));
+            return true;
+        }
+
+        return ReadSlow(address, 4, out value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Read16(uint address, out uint value)
+    {
+        var r = Slot(_readMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit2 && (address & _unalignedMask2) == 0)
+        {
+            value = Unsafe.ReadUnaligned<ushort>(ref At(r.Data, offset));
+            return true;
+        }
+
+        return ReadSlow(address, 2, out value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Read8(uint address, out uint value)
+    {
+        var r = Slot(_readMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit1)
+        {
+            value = At(r.Data, offset);
+            return true;
+        }
+
+        return ReadSlow(address, 1, out value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Write32(uint address, uint value)
+    {
+        var r = Slot(_writeMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit4 && (address & _unalignedMask4) == 0)
+        {
+            Unsafe.WriteUnaligned(ref At(r.Data, offset), value);
+            if ((At(r.CodePages, offset >> MemoryRegion.CodePageShift) | At(r.CodePages, (offset + 3) >> MemoryRegion.CodePageShift)) != 0)
+            {
+                Bus.NoteStore(r.Region!, offset, 4);
+            }
+
+            return true;
+        }
+
+        return WriteSlow(address, 4, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Write16(uint address, uint value)
+    {
+        var r = Slot(_writeMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit2 && (address & _unalignedMask2) == 0)
+        {
+            Unsafe.WriteUnaligned(ref At(r.Data, offset), (ushort)value);
+            if ((At(r.CodePages, offset >> MemoryRegion.CodePageShift) | At(r.CodePages, (offset + 1) >> MemoryRegion.CodePageShift)) != 0)
+            {
+                Bus.NoteStore(r.Region!, offset, 2);
+            }
+
+            return true;
+        }
+
+        return WriteSlow(address, 2, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Write8(uint address, uint value)
+    {
+        var r = Slot(_writeMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit1)
+        {
+            At(r.Data, offset) = (byte)value;
+            if (At(r.CodePages, offset >> MemoryRegion.CodePageShift) != 0)
+            {
+                Bus.NoteStore(r.Region!, offset, 1);
+            }
+
+            return true;
+        }
+
+        return WriteSlow(address, 1, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ReadSlow(uint address, int size, out uint value)
+    {
+        if (UnalignedTrap && (address & (uint)(size - 1)) != 0)
+        {
+            value = 0;
+            return DataFault(FaultKind.Unaligned, address);
+        }
+
+        if (Bus.TryRead(address, size, out value))
+        {
+            return true;
+        }
+
+        return DataFault(FaultKind.DataBusError, address);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool WriteSlow(uint address, int size, uint value)
+    {
+        if (UnalignedTrap && (address & (uint)(size - 1)) != 0)
+        {
+            return DataFault(FaultKind.Unaligned, address);
+        }
+
+        if (size < 4)
+        {
+            value &= (1u << (8 * size)) - 1;
+        }
+
+        return Bus.TryWrite(address, size, value) || DataFault(FaultKind.DataBusError, address);
+    }
+
+    /// <summary>Records the fault of a failed data access for the executor's fault exit.</summary>
+    /// <returns>False, for the caller to return.</returns>
+    private bool DataFault(FaultKind kind, uint address)
+    {
+        _pendingFault = kind;
+        _pendingFaultAddress = address;
+        return false;
+    }
+
+    /// <summary>An access that must be aligned (LDM/STM, LDRD/STRD, exclusives) regardless of CCR.UNALIGN_TRP.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool CheckAligned(uint address, uint mask) => (address & mask) == 0 || DataFault(FaultKind.Unaligned, address);
+
+    /// <summary>A RAM or ROM region as the fast path sees it: limits precomputed per access width.</summary>
+    private sealed class FastRegion
+    {
+        public static readonly FastRegion Empty = new();
+
+        private FastRegion()
+        {
+            Data = new byte[4];
+            CodePages = new byte[1];
+        }
+
+        public FastRegion(MemoryRegion region)
+        {
+            Region = region;
+            Base = region.Base;
+            Data = region.Data!;
+            CodePages = region.CodePages!;
+            Limit1 = region.Size;
+            Limit2 = region.Size - 1;
+            Limit4 = region.Size - 3;
+        }
+
+        public MemoryRegion? Region { get; }
+
+        public uint Base { get; }
+
+        /// <summary>Offsets below this admit a 1-byte access.</summary>
+        public uint Limit1 { get; }
+
+        /// <summary>Offsets below this admit a 2-byte access.</summary>
+        public uint Limit2 { get; }
+
+        /// <summary>Offsets below this admit a 4-byte access.</summary>
+        public uint Limit4 { get; }
+
+        public byte[] Data { get; }
+
+        public byte[] CodePages { get; }
+    }
+}

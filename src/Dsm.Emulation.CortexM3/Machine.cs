@@ -61,7 +61,14 @@ public sealed partial class Machine
         Bus.AddDevice("scs", SystemControlSpace.BaseAddress, SystemControlSpace.WindowSize, SystemControl);
         Bus.AddDevice("dwt", DwtBaseAddress, DwtWindowSize, SystemControl.Dwt);
         SystemControl.ResetRequested += OnResetRequested;
-        board.AddDevices?.Invoke(new BoardContext(Bus, Scheduler, _standardOutput, loggerFactory, _devices));
+        board.AddDevices?.Invoke(new BoardContext(
+            Bus,
+            Scheduler,
+            SystemControl.Exceptions,
+            () => OnResetRequested(ResetRequest.System),
+            _standardOutput,
+            loggerFactory,
+            _devices));
 
         Semihosting = new SemihostingHandler(
             new SemihostingOptions

@@ -5,6 +5,7 @@ using Dsm.Emulation.CortexM3.Cpu;
 using Dsm.Emulation.CortexM3.Elf;
 using Dsm.Emulation.CortexM3.Memory;
 using Dsm.Emulation.CortexM3.Semihosting;
+using Dsm.Emulation.CortexM3.SystemControl;
 
 namespace Dsm.Runtime.Tests;
 
@@ -40,6 +41,51 @@ public class MachineTests
         Assert.Throws<KeyNotFoundException>(() => machine.GetDevice<string>("absent"));
         Assert.That(machine.Cpu.BreakpointHandler, Is.SameAs(machine.Semihosting));
         Assert.That(machine.Scheduler.CoreClockHz, Is.EqualTo(board.CoreClockHz));
+    }
+
+    [Test]
+    public void BoardContextWiresInterruptsNmiAndResets()
+    {
+        BoardContext? captured = null;
+        var counter = new ResetCounter();
+        var board = TestSupport.SmallBoard with
+        {
+            AddDevices = context =>
+            {
+                captured = context;
+                context.Register("counter", counter);
+            },
+        };
+        var machine = Machine.Create(board);
+        Assert.That(captured!.Interrupts, Is.SameAs(machine.SystemControl.Exceptions));
+
+        captured.PendNmi();
+        Assert.That(machine.SystemControl.Exceptions.IsPending(ExceptionNumber.Nmi), Is.True);
+
+        TestSupport.LoadProgram(machine.Bus, [TestSupport.Nop, TestSupport.BranchToSelf]);
+        machine.Reset();
+        Assert.That(counter.Resets, Is.EqualTo(1));
+        Assert.That(machine.SystemControl.Exceptions.IsPending(ExceptionNumber.Nmi), Is.False, "reset clears pending NMI");
+
+        captured.RequestSystemReset();
+        machine.Run(10);
+        Assert.That(counter.Resets, Is.EqualTo(2), "a requested reset is carried out by the run loop");
+    }
+
+    [Test]
+    public void AircrSystemResetRequestResetsTheMachine()
+    {
+        var counter = new ResetCounter();
+        var machine = Machine.Create(TestSupport.SmallBoard with { AddDevices = context => context.Register("counter", counter) });
+        TestSupport.LoadProgram(machine.Bus, [TestSupport.Nop, TestSupport.BranchToSelf]);
+        machine.Reset();
+        machine.Run(5);
+
+        Assert.That(machine.Bus.TryWrite(0xE000_ED0C, 4, 0x05FA_0004), Is.True, "AIRCR: VECTKEY, SYSRESETREQ");
+        var result = machine.Run(10);
+
+        Assert.That(counter.Resets, Is.EqualTo(2));
+        Assert.That(result.Instructions, Is.EqualTo(10UL), "the run goes on after the reset");
     }
 
     [Test]
@@ -284,4 +330,12 @@ public class MachineTests
         Assert.That(state, Does.Contain("sp   0x20001000"));
         Assert.That(state, Does.Contain("r0 ").And.Contain("r12"));
     }
+}
+
+/// <summary>A device that counts machine resets.</summary>
+internal sealed class ResetCounter : IResettable
+{
+    public int Resets { get; private set; }
+
+    public void Reset() => Resets++;
 }

@@ -1,4 +1,5 @@
 using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Microsoft.Extensions.Logging;
 
@@ -16,10 +17,22 @@ public sealed class BoardContext
 {
     private readonly Dictionary<string, object> _devices;
 
-    internal BoardContext(MemoryBus bus, EventScheduler scheduler, Stream consoleOutput, ILoggerFactory loggerFactory, Dictionary<string, object> devices)
+    private readonly ExceptionController _exceptions;
+    private readonly Action _requestSystemReset;
+
+    internal BoardContext(
+        MemoryBus bus,
+        EventScheduler scheduler,
+        ExceptionController exceptions,
+        Action requestSystemReset,
+        Stream consoleOutput,
+        ILoggerFactory loggerFactory,
+        Dictionary<string, object> devices)
     {
         Bus = bus;
         Scheduler = scheduler;
+        _exceptions = exceptions;
+        _requestSystemReset = requestSystemReset;
         ConsoleOutput = consoleOutput;
         LoggerFactory = loggerFactory;
         _devices = devices;
@@ -31,11 +44,23 @@ public sealed class BoardContext
     /// <summary>The machine's virtual clock.</summary>
     public EventScheduler Scheduler { get; }
 
+    /// <summary>The NVIC's external interrupt lines, for peripherals to drive.</summary>
+    public IInterruptLines Interrupts => _exceptions;
+
     /// <summary>The host console the machine writes guest output to (the same stream as semihosting stdout).</summary>
     public Stream ConsoleOutput { get; }
 
     /// <summary>Creates loggers for devices.</summary>
     public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Pends the NMI (a peripheral's non-maskable interrupt, e.g. a watchdog's first stage).</summary>
+    public void PendNmi() => _exceptions.SetPending(ExceptionNumber.Nmi);
+
+    /// <summary>
+    /// Asks for a whole-system reset (a watchdog or a reset controller): the machine finishes the current
+    /// instruction, then resets the core, the System Control Space and every <see cref="IResettable"/> device.
+    /// </summary>
+    public void RequestSystemReset() => _requestSystemReset();
 
     /// <summary>Maps <paramref name="device"/> at <paramref name="baseAddress"/> and registers it under <paramref name="name"/>.</summary>
     /// <param name="name">Unique device name ("uart0"); also the bus region's name.</param>

@@ -1,0 +1,135 @@
+using System.Globalization;
+using Dsm.Emulation.CortexM3;
+using Dsm.Emulation.CortexM3.Cpu;
+using Dsm.Emulation.CortexM3.Elf;
+using Dsm.Emulation.CortexM3.Semihosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dsm.Cli;
+
+/// <summary><c>dsm run FILE.elf</c>: loads an image, resets the board and runs it until the guest exits.</summary>
+internal sealed class RunCommand : ICliCommand
+{
+    public string Name => "run";
+
+    public string Summary => "Run an ELF firmware image until it exits through semihosting";
+
+    public string Usage => "run FILE.elf [options] [-- GUEST-ARGUMENTS...]";
+
+    public string Description =>
+        $"""
+        Loads FILE.elf into the board's memory, resets the core (SP and PC come from the vector table at
+        address 0) and runs it until the guest exits through Arm semihosting (SYS_EXIT or
+        SYS_EXIT_EXTENDED, as under qemu-system-arm -semihosting). Guest output (semihosting stdout and
+        the board's console UART) goes to standard output, semihosting stderr to standard error. dsm
+        exits with the guest's exit code. Arguments after -- are appended to the command line the guest
+        reads with SYS_GET_CMDLINE (which starts with FILE.elf). Default board: {BoardRegistry.DefaultBoardName}.
+        """;
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new OptionSpec("board", "NAME", $"Board to run on (default {BoardRegistry.DefaultBoardName})", 'b'),
+        new OptionSpec("max-instructions", "N", "Stop with exit code 124 after N instructions (k/M/G suffixes allowed)", 'n'),
+        new OptionSpec("stats", null, "Print instructions, cycles, host seconds and MIPS to standard error"),
+        new OptionSpec("trace", null, "Print the address of every executed instruction to standard error (slow)"),
+        new OptionSpec("verbose", null, "Log debug messages to standard error", 'v'),
+    ];
+
+    public Task<int> ExecuteAsync(CommandLineArguments arguments, CliContext context, CancellationToken cancellationToken)
+    {
+        if (arguments.Positional.Count != 1)
+        {
+            throw new UsageException(arguments.Positional.Count == 0 ? "run needs an ELF file" : $"run takes one ELF file, not {arguments.Positional.Count} arguments");
+        }
+
+        string path = arguments.Positional[0];
+        string boardName = arguments.Get("board") ?? BoardRegistry.DefaultBoardName;
+        if (!context.Boards.TryGet(boardName, out var board))
+        {
+            throw new UsageException($"unknown board '{boardName}' (known: {string.Join(", ", context.Boards.Boards.Select(b => b.Name))})");
+        }
+
+        long maxInstructions = arguments.GetPositiveInteger("max-instructions", long.MaxValue);
+        bool trace = arguments.Has("trace");
+        var error = context.Error;
+
+        ElfImage image;
+        try
+        {
+            image = ElfImage.Load(path);
+        }
+        catch (ElfLoadException e)
+        {
+            error.WriteLine($"dsm: cannot run {path}: {e.Message}");
+            return Task.FromResult(e.Problem == ElfProblem.Unreadable ? ExitCodes.Unreadable : ExitCodes.BadImage);
+        }
+
+        using var loggerFactory = LoggerFactory.Create(logging =>
+        {
+            var level = arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Warning;
+            logging.SetMinimumLevel(level);
+            logging.AddProvider(new TextWriterLoggerProvider(error, level));
+        });
+
+        Machine? machine = null;
+        var options = new MachineOptions
+        {
+            StandardOutput = new TextWriterStream(context.Out),
+            StandardError = new TextWriterStream(error),
+            StandardInput = context.Input,
+            CommandLine = string.Join(' ', arguments.PassThrough.Prepend(path)),
+            ConsoleIsInteractive = context.InputIsInteractive,
+            InstructionTrace = trace ? pc => error.WriteLine($"trace: 0x{pc:X8} {machine?.DescribeAddress(pc)}".TrimEnd()) : null,
+        };
+        machine = Machine.Create(board, options, loggerFactory);
+        try
+        {
+            machine.LoadElf(image);
+        }
+        catch (ElfLoadException e)
+        {
+            error.WriteLine($"dsm: cannot run {path}: {e.Message}");
+            return Task.FromResult(ExitCodes.BadImage);
+        }
+
+        machine.Reset();
+        var result = machine.Run(maxInstructions, cancellationToken);
+        context.Out.Flush();
+
+        if (arguments.Has("stats"))
+        {
+            WriteStatistics(error, result);
+        }
+
+        int exitCode = Conclude(path, result, error);
+        error.Flush();
+        return Task.FromResult(exitCode);
+    }
+
+    private static int Conclude(string path, RunResult result, TextWriter error)
+    {
+        if (result.ExitCode is { } guestExitCode)
+        {
+            return guestExitCode;
+        }
+
+        if (result.Cancelled)
+        {
+            error.WriteLine($"dsm: {path}: interrupted after {result.Instructions} instructions.");
+            return ExitCodes.Interrupted;
+        }
+
+        error.Write($"dsm: {path}: {result.FaultDescription}");
+        return result.StopReason == StopReason.InstructionLimit ? ExitCodes.InstructionLimit : ExitCodes.GuestFault;
+    }
+
+    private static void WriteStatistics(TextWriter error, RunResult result)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        error.WriteLine("dsm: statistics");
+        error.WriteLine(string.Create(invariant, $"  guest instructions  {result.Instructions}"));
+        error.WriteLine(string.Create(invariant, $"  guest cycles        {result.Cycles}"));
+        error.WriteLine(string.Create(invariant, $"  host seconds        {result.Elapsed.TotalSeconds:F3}"));
+        error.WriteLine(string.Create(invariant, $"  MIPS                {result.Mips:F2}"));
+    }
+}

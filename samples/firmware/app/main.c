@@ -2,9 +2,9 @@
  * Sample application: the subject of the migration demo and of the end-to-end tests.
  *
  * Task A (reporter, every 100 ticks): prints "A seq=<n> tick=<t> rounds=<r> crc=<c>"; n counts
- *   from 1 without gaps, t = 100 n exactly, r and c are task B's progress.
+ *   from 1 without gaps, t = 100 n exactly, r = t - 1 and c is task B's CRC after round r.
  * Task B (checksum, least urgent after idle): every tick it changes one word of a 512-byte RAM
- *   buffer and folds the whole buffer into a running CRC-32.
+ *   buffer and folds the whole buffer into a running CRC-32; each 100th round goes to task A.
  * Task C (timer check, most urgent): receives the counter a 50 Hz timer interrupt posts to a
  *   queue, checks that it goes up by exactly one, and prints "C seq=<n> count=<k> gaps=<g>" every
  *   50 counts, "C GAP expected=<e> got=<k>" when one is missing.
@@ -39,6 +39,7 @@ extern const dsmc_config_t dsmc_board_config;   /* dsmc_config.c */
 #define TIMER_START_TICK 5u
 #define TIMER_QUEUE_CAPACITY 8u
 #define CHECKSUM_WORDS 128u
+#define CHECKPOINT_QUEUE_CAPACITY 4u
 
 static os_task_t reporter_task, checksum_task, timer_check_task;
 OS_STACK(reporter_stack, 1024);
@@ -51,7 +52,13 @@ static uint32_t timer_queue_storage[TIMER_QUEUE_CAPACITY];
 
 static uint32_t timer_counter;             /* written by the timer interrupt only */
 static uint32_t checksum_data[CHECKSUM_WORDS];
-static uint32_t checksum_rounds, checksum_value;   /* published by task B */
+
+typedef struct checkpoint {
+    uint32_t round;
+    uint32_t crc;
+} checkpoint_t;
+static os_queue_t checkpoint_queue;        /* task B -> task A */
+static checkpoint_t checkpoint_storage[CHECKPOINT_QUEUE_CAPACITY];
 static volatile uint32_t timer_gaps;       /* published by task C */
 
 /* ---- Timer interrupt (called by the board's timer handler) ---- */
@@ -73,7 +80,7 @@ static void checksum_entry(void *argument)
     for (uint32_t i = 0; i < CHECKSUM_WORDS; i++)
         checksum_data[i] = i * 0x9E3779B9u;
 
-    /* One round per tick, catching up after a busy stretch, so the count at any tick is fixed. */
+    /* One round per tick, catching up after a busy stretch. */
     uint32_t wake = 0;
     for (uint32_t round = 1;; round++) {
         os_delay_until(&wake, 1);
@@ -83,10 +90,12 @@ static void checksum_entry(void *argument)
         checksum_data[round % CHECKSUM_WORDS] ^= noise;
         crc = crc32_update(crc, checksum_data, sizeof checksum_data);
 
-        uint32_t saved = os_critical_enter();   /* task A reads the pair */
-        checksum_rounds = round;
-        checksum_value = crc32_final(crc);
-        os_critical_exit(saved);
+        /* The round before each report tick goes to task A, through a queue so that neither a
+           late task B nor a late task A changes what is printed. */
+        if (round % REPORT_PERIOD_TICKS == REPORT_PERIOD_TICKS - 1u) {
+            checkpoint_t checkpoint = { round, crc32_final(crc) };
+            os_queue_send(&checkpoint_queue, &checkpoint, OS_FOREVER);
+        }
     }
 }
 
@@ -108,17 +117,15 @@ static void reporter_entry(void *argument)
     uint32_t wake = 0;
     for (uint32_t seq = 1;; seq++) {
         os_delay_until(&wake, REPORT_PERIOD_TICKS);
-
-        uint32_t saved = os_critical_enter();
-        uint32_t rounds = checksum_rounds, crc = checksum_value;
-        os_critical_exit(saved);
+        checkpoint_t checkpoint;
+        os_queue_receive(&checkpoint_queue, &checkpoint, OS_FOREVER);   /* normally already there */
 
         line_t line;
         line_begin(&line, "A");
         line_decimal(&line, "seq", seq);
         line_decimal(&line, "tick", wake);
-        line_decimal(&line, "rounds", rounds);
-        line_hex(&line, "crc", crc);
+        line_decimal(&line, "rounds", checkpoint.round);
+        line_hex(&line, "crc", checkpoint.crc);
         os_semaphore_take(&console_lock, OS_FOREVER);
         line_end(&line);
         if (EXIT_AFTER_LINES > 0 && seq == EXIT_AFTER_LINES)
@@ -191,6 +198,8 @@ int main(void)
     os_semaphore_init(&console_lock, 1);
     os_queue_init(&timer_queue, timer_queue_storage, sizeof timer_queue_storage[0],
                   TIMER_QUEUE_CAPACITY);
+    os_queue_init(&checkpoint_queue, checkpoint_storage, sizeof checkpoint_storage[0],
+                  CHECKPOINT_QUEUE_CAPACITY);
     os_task_create(&timer_check_task, "C", timer_check_entry, 0, PRIORITY_TIMER_CHECK,
                    timer_check_stack, OS_STACK_WORDS(timer_check_stack));
     os_task_create(&reporter_task, "A", reporter_entry, 0, PRIORITY_REPORTER, reporter_stack,

@@ -87,10 +87,7 @@ public sealed partial class Machine
 
         // Registers read in the middle of a slice see the core's own cycle count, never behind the scheduler.
         SystemControl.Clock = () => Scheduler.Now + (Cpu.Cycles - _cyclesAtTimeSync);
-        if ((object)Cpu is IExceptionCore core)
-        {
-            SystemControl.AttachCore(core);
-        }
+        SystemControl.AttachCore(Cpu);
     }
 
     /// <summary>Base address of the DWT unit.</summary>

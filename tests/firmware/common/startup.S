@@ -4,6 +4,7 @@
  * exception number and exits with a non-zero code, so a fault can never pass as success.
  */
     .syntax unified
+    .file "startup.S"
     .cpu cortex-m3
     .thumb
 

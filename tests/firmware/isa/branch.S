@@ -5,6 +5,7 @@
  * the Thumb bit, MOV/ADD/LDR to PC, TBB/TBH with PC and register bases, and CBZ/CBNZ.
  */
 #include "record.inc"
+    .file "branch.S"
 
 /* r5 gets bit k set when the branch is taken with NZCV = k. */
 .macro CONDITION_MASK cond, width

@@ -5,6 +5,7 @@
  * same-address, same-size pairs are used: other pairings are implementation defined.
  */
 #include "record.inc"
+    .file "exclusive.S"
 
     .data
     .balign 4

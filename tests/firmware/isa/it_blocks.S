@@ -6,6 +6,7 @@
  * may end a block.
  */
 #include "record.inc"
+    .file "it_blocks.S"
 
 /* Slot k of the block adds 1 << k to r1; 16-bit ADD inside IT leaves the flags alone. */
 .macro IT_SLOT cond, value

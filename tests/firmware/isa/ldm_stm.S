@@ -5,6 +5,7 @@
  * registers.
  */
 #include "record.inc"
+    .file "ldm_stm.S"
 
     .bss
     .balign 8

@@ -5,6 +5,7 @@
  * 16-bit, add and subtract forms, including targets that are not word aligned.
  */
 #include "record.inc"
+    .file "literal.S"
 
     TEST_BEGIN
     b.w     start_literal_tests

@@ -6,6 +6,7 @@
  * STRH, which a Cortex-M3 performs while CCR.UNALIGN_TRP is clear.
  */
 #include "record.inc"
+    .file "loadstore.S"
 
     .data
     .balign 4

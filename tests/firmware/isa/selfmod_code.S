@@ -1,5 +1,6 @@
 /* Code templates that selfmod.c copies into RAM, runs, patches and runs again. */
     .syntax unified
+    .file "selfmod_code.S"
     .cpu cortex-m3
     .thumb
     .section .rodata.ram_templates, "a", %progbits

@@ -8,6 +8,7 @@
  * the program stays unprivileged to its end (semihosting works there too).
  */
 #include "record.inc"
+    .file "system.S"
 
     .bss
     .balign 8

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -388,7 +389,7 @@ public sealed partial class CortexM3Cpu
         value = ((value >> 1) & 0x5555_5555) | ((value & 0x5555_5555) << 1);
         value = ((value >> 2) & 0x3333_3333) | ((value & 0x3333_3333) << 2);
         value = ((value >> 4) & 0x0F0F_0F0F) | ((value & 0x0F0F_0F0F) << 4);
-        return BitOperations.RotateLeft(value & 0x00FF_00FF, 8) | BitOperations.RotateRight(value & 0xFF00_FF00, 8);
+        return BinaryPrimitives.ReverseEndianness(value);
     }
 
     /// <summary>SignedSatQ to <paramref name="bits"/> bits (1-32), setting Q on saturation.</summary>
@@ -709,23 +710,23 @@ public sealed partial class CortexM3Cpu
                 Psp = value;
                 break;
             case 16:
-                _primask = value & 1;
+                Primask = value;
                 break;
             case 17:
-                _basepri = value & 0xFF;
+                Basepri = value;
                 break;
             case 18:
                 // BASEPRI_MAX only raises the boost (a lower non-zero value), or sets it from zero.
                 if ((value & 0xFF) != 0 && ((value & 0xFF) < _basepri || _basepri == 0))
                 {
-                    _basepri = value & 0xFF;
+                    Basepri = value;
                 }
 
                 break;
             case 19:
                 if (CanSetFaultmask)
                 {
-                    _faultmask = value & 1;
+                    Faultmask = value;
                 }
 
                 break;
@@ -750,12 +751,12 @@ public sealed partial class CortexM3Cpu
         bool disable = (aux & 0x10) != 0;
         if ((aux & 2) != 0)
         {
-            _primask = disable ? 1u : 0u;
+            Primask = disable ? 1u : 0u;
         }
 
         if ((aux & 1) != 0 && (!disable || CanSetFaultmask))
         {
-            _faultmask = disable ? 1u : 0u;
+            Faultmask = disable ? 1u : 0u;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Dsm.Emulation.CortexM3.SystemControl;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
 
@@ -9,7 +10,7 @@ internal struct RegisterFile
     private uint _element0;
 }
 
-public sealed partial class CortexM3Cpu
+public sealed partial class CortexM3Cpu : IExceptionCore
 {
     private RegisterFile _registers;
     private uint _pc;
@@ -181,22 +182,37 @@ public sealed partial class CortexM3Cpu
     public uint Primask
     {
         get => _primask;
-        set => _primask = value & 1;
+        set
+        {
+            _primask = value & 1;
+            MasksChanged?.Invoke();
+        }
     }
 
     /// <summary>FAULTMASK (bit 0).</summary>
     public uint Faultmask
     {
         get => _faultmask;
-        set => _faultmask = value & 1;
+        set
+        {
+            _faultmask = value & 1;
+            MasksChanged?.Invoke();
+        }
     }
 
     /// <summary>BASEPRI (bits 7..0).</summary>
     public uint Basepri
     {
         get => _basepri;
-        set => _basepri = value & 0xFF;
+        set
+        {
+            _basepri = value & 0xFF;
+            MasksChanged?.Invoke();
+        }
     }
+
+    /// <summary>Called after PRIMASK, FAULTMASK or BASEPRI change (by MSR, CPS or these properties), for the exception controller.</summary>
+    public Action? MasksChanged { get; set; }
 
     /// <summary>True while handling an exception (IPSR != 0).</summary>
     public bool HandlerMode => _ipsr != 0;
@@ -279,6 +295,12 @@ public sealed partial class CortexM3Cpu
         _eventRegister = false;
         LastFault = null;
     }
+
+    /// <inheritdoc />
+    public void ClearCurrentException() => _ipsr = 0;
+
+    /// <inheritdoc />
+    public void SignalEvent() => _eventRegister = true;
 
     /// <summary>
     /// Asks <see cref="Run"/> to return <see cref="StopReason.StopRequested"/> at the next block boundary (within a few

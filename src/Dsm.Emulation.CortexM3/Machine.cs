@@ -301,6 +301,11 @@ public sealed partial class Machine
 
         _pendingReset = null;
         SystemControl.Reset();
+
+        // The core keeps its own copies of VTOR and the CCR traps; after a reset they are the SCS's reset values.
+        Cpu.VectorTableOffset = SystemControl.VectorTableOffset;
+        Cpu.DivideByZeroTrap = SystemControl.DivideByZeroTrap;
+        Cpu.UnalignedTrap = SystemControl.UnalignedTrap;
         Cpu.Reset();
         _cyclesAtTimeSync = Cpu.Cycles; // virtual time runs on from where it was
     }

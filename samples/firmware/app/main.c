@@ -20,11 +20,14 @@
 #include "os.h"
 #if DSMC
 #include "dsmc.h"
-extern const dsmc_config_t dsmc_board_config;   /* dsmc_config.c */
+const dsmc_config_t *dsmc_board_config(void);   /* boards/<board>/dsmc_board.c */
 #endif
 
 #ifndef EXIT_AFTER_LINES
 #define EXIT_AFTER_LINES 0   /* > 0: semihosting exit after task A's line with that seq */
+#endif
+#ifndef DSMC_REQUEST_AT_SEQ
+#define DSMC_REQUEST_AT_SEQ 0   /* > 0 (with DSMC=1): the application asks to migrate after that line */
 #endif
 
 #define PRIORITY_TIMER_CHECK 4
@@ -131,6 +134,11 @@ static void reporter_entry(void *argument)
         if (EXIT_AFTER_LINES > 0 && seq == EXIT_AFTER_LINES)
             print_end_and_exit(seq);
         os_semaphore_give(&console_lock);
+#if DSMC
+        /* The paper's "detection in the application" trigger, for demos and tests. */
+        if (DSMC_REQUEST_AT_SEQ > 0 && seq == DSMC_REQUEST_AT_SEQ)
+            dsmc_request();
+#endif
     }
 }
 
@@ -191,7 +199,7 @@ int main(void)
 {
     board_init();
 #if DSMC
-    dsmc_init(&dsmc_board_config);   /* DSMC hook 2 of 3 (dsmc_config.c) */
+    dsmc_init(dsmc_board_config());   /* DSMC hook 2 of 3 */
 #endif
 
     os_init();

@@ -259,6 +259,49 @@ target_bytes:
     RECORD  r2, "add.n rd, sp, #4"
     pop     {r0, r1}
 
+    /* Arithmetic on SP (results recorded relative to the entry SP in r8). */
+    mov     r8, sp
+    sub     sp, sp, #16
+    mov     r2, sp
+    sub     r2, r8, r2
+    RECORD  r2, "sub.n sp, sp, #16"
+    sub.w   sp, sp, #0x100
+    mov     r2, sp
+    sub     r2, r8, r2
+    RECORD  r2, "sub.w sp, sp, #0x100"
+    add.w   sp, sp, #0x100
+    add     sp, sp, #16
+    mov     r2, sp
+    sub     r2, r8, r2
+    RECORD  r2, "add sp back"
+    addw    r2, sp, #0x123
+    sub     r2, r2, r8
+    RECORD  r2, "addw rd, sp, #0x123"
+    subw    r2, sp, #0x7
+    sub     r2, r8, r2
+    RECORD  r2, "subw rd, sp, #7"
+    movs    r1, #40
+    add     r2, sp, r1
+    sub     r2, r2, r8
+    RECORD  r2, "add rd, sp, rm"
+    add.w   r2, sp, r1, lsl #2
+    sub     r2, r2, r8
+    RECORD  r2, "add.w rd, sp, rm, lsl #2"
+    sub.w   r2, sp, r1, lsl #1
+    sub     r2, r8, r2
+    RECORD  r2, "sub.w rd, sp, rm, lsl #1"
+    mov     r3, r8
+    add     r3, sp
+    sub     r3, r3, r8
+    sub     r3, r3, r8
+    RECORD  r3, "add.n rdn, sp"
+    sub     r2, r8, #24
+    mov     sp, r2
+    mov     r2, sp
+    sub     r2, r8, r2
+    RECORD  r2, "mov sp, rm"
+    mov     sp, r8
+
     /* Stores. */
     ldr     r7, =target_bytes
     add     r4, r7, #32

@@ -27,9 +27,9 @@ public static class Mb9bf506n
     /// builds the peripherals, attaches the UART host channels ("stdio" writes to the machine's console
     /// stream) and registers each peripheral's window under its name and the board as device
     /// <see cref="DeviceName"/> (an <see cref="IResettable"/> wrapper whose <c>Board</c> is the board).
-    /// The machine must then call <see cref="Mb9bf506nBoard.Connect"/> with its NVIC lines, NMI pend and
-    /// reset hook; interrupt levels raised before that are held and replayed on connection. Dispose the
-    /// board when the machine is done to close the host channels.
+    /// The board drives the context's NVIC lines, pends NMI through it and asks it for system resets
+    /// (the machine's reset then resets the board, which records the watchdog cause in RST_STR).
+    /// Dispose the board when the machine is done to close the host channels.
     /// </summary>
     /// <param name="uarts">Host channels for MFS channels (<c>--uart</c> options); the board owns them.</param>
     /// <param name="crTrimMirror">Factory CR trim value in CRTRMM (0x3FF: untrimmed).</param>
@@ -53,6 +53,7 @@ public static class Mb9bf506n
             AddDevices = context =>
             {
                 var board = Mb9bf506nBoard.Build(context.Bus, context.Scheduler, context.LoggerFactory, crTrimMirror, specs, context.ConsoleOutput, context.AddDevice);
+                board.Connect(context.Interrupts, context.PendNmi, _ => context.RequestSystemReset());
                 context.Register(DeviceName, new ResettableBoard(board));
             },
         };

@@ -1,3 +1,4 @@
+using Dsm.Emulation.CortexM3.Memory;
 using Dsm.Emulation.CortexM3.Registers;
 using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
@@ -5,10 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace Dsm.Peripherals.FM3;
 
 /// <summary>
-/// Common shape of an FM3 peripheral: a named register map at a base address, reset, and snapshot
-/// participation (every register value, then whatever running state the model keeps beside them).
+/// Common shape of an FM3 peripheral: a named register map at a base address (the peripheral is the
+/// bus device; accesses go to the map), reset, and snapshot participation (every register value,
+/// then whatever running state the model keeps beside them).
 /// </summary>
-public abstract class Fm3Peripheral : IStatefulComponent
+public abstract class Fm3Peripheral : IMmioDevice, IStatefulComponent
 {
     /// <summary>Creates the peripheral's empty register map.</summary>
     /// <param name="name">Name used in logs and snapshots (e.g. "mfs0").</param>
@@ -34,6 +36,12 @@ public abstract class Fm3Peripheral : IStatefulComponent
 
     /// <summary>Logger for this peripheral.</summary>
     protected ILogger Logger { get; }
+
+    /// <inheritdoc />
+    public uint Read(uint offset, int size) => Registers.Read(offset, size);
+
+    /// <inheritdoc />
+    public void Write(uint offset, int size, uint value) => Registers.Write(offset, size, value);
 
     /// <summary>Returns the peripheral to its reset state: register reset values, timers stopped, queues emptied.</summary>
     public virtual void Reset() => Registers.Reset();

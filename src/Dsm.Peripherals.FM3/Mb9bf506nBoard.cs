@@ -139,7 +139,7 @@ public sealed class Mb9bf506nBoard : IDisposable
 
         foreach (var peripheral in _peripherals)
         {
-            mapDevice(peripheral.Name, peripheral.BaseAddress, peripheral.Registers.Size, peripheral.Registers);
+            mapDevice(peripheral.Name, peripheral.BaseAddress, peripheral.Registers.Size, peripheral);
         }
 
         foreach (var (name, baseAddress, size) in UnmodelledBlocks)

@@ -33,6 +33,9 @@ public class FirmwareTests
             Assert.That(board.Clocks.HclkHz, Is.EqualTo(80_000_000u));
             Assert.That(frames.Zip(frames.Skip(1), (a, b) => b - a).Take(10), Is.All.EqualTo(FrameCycles));
             Assert.That(board.Gpio.IsOutput(3, 0) && board.Gpio.IsOutput(3, 1), Is.True);
+            Assert.That(machine.GetDevice<GpioPorts>("gpio"), Is.SameAs(board.Gpio), "each peripheral is a named machine device");
+            Assert.That(machine.Devices.Values.OfType<Dsm.Emulation.CortexM3.State.IStatefulComponent>().Select(c => c.SectionName),
+                Is.SupersetOf(new[] { "crg", "hwwdt", "mfs0", "mfs7", "bt", "dtim", "gpio", "exti", "crc" }));
         });
     }
 

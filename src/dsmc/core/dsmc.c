@@ -5,10 +5,8 @@
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define SCB_CPUID  0xE000ED00u
 #define SCB_ICSR   0xE000ED04u
-#define SCB_SHCSR  0xE000ED24u
 #define NVIC_ISER  0xE000E100u
 #define NVIC_ISPR  0xE000E200u
-#define NVIC_IABR  0xE000E300u
 #define NVIC_IPR   0xE000E400u
 #define ICSR_NMIPENDSET (1u << 31)
 
@@ -18,43 +16,40 @@ static const dsmc_config_t *dsmc_cfg;
 
 /* Device-only bookkeeping in the private region: never transferred, so the host's copy starts clean. */
 static struct {
-    uint8_t stopped;
     uint8_t status;
     uint8_t outcome;
 } dsmc_local __attribute__((section(".dsmc_private.state")));
 
-extern const uint8_t __dsmc_private_start[];
-extern const uint8_t __dsmc_private_end[];
 extern const uint8_t __dsmc_build_id_note[] __attribute__((weak));
 
 void dsmc_first_half(void);
 void dsmc_second_half(void);
 
+static void nvic_set(uint32_t reg, uint32_t irq)
+{
+    REG(reg + 4u * (irq / 32u)) = 1u << (irq % 32u);
+}
+
 void dsmc_init(const dsmc_config_t *config)
 {
     dsmc_cfg = config;
-    memset(&dsmc_local, 0, sizeof dsmc_local);
-    if (config->trigger == DSMC_TRIGGER_IRQ && config->trigger_irq >= 0) {
+    dsmc_local.status = DSMC_STATUS_IDLE;
+    dsmc_local.outcome = 0;
+    if (config->trigger == DSMC_TRIGGER_IRQ) {
         uint32_t irq = (uint32_t)config->trigger_irq;
         /* Priority 0: the DSM interrupt preempts every configurable handler, so it can capture from
          * inside any ISR; BASEPRI-based critical sections do not hold it off either. */
         *(volatile uint8_t *)(NVIC_IPR + irq) = 0;
-        REG(NVIC_ISER + 4u * (irq / 32u)) = 1u << (irq % 32u);
+        nvic_set(NVIC_ISER, irq);
     }
 }
 
 void dsmc_request(void)
 {
     const dsmc_config_t *cfg = dsmc_cfg;
-    if (cfg == 0) {
-        return;
-    }
-    if (cfg->trigger == DSMC_TRIGGER_NMI) {
-        REG(SCB_ICSR) = ICSR_NMIPENDSET;
-    } else {
-        uint32_t irq = (uint32_t)cfg->trigger_irq;
-        REG(NVIC_ISPR + 4u * (irq / 32u)) = 1u << (irq % 32u);
-    }
+    if (cfg == 0) return;
+    if (cfg->trigger == DSMC_TRIGGER_NMI) REG(SCB_ICSR) = ICSR_NMIPENDSET;
+    else nvic_set(NVIC_ISPR, (uint32_t)cfg->trigger_irq);
     __asm volatile("dsb\n isb" ::: "memory");
 }
 
@@ -67,171 +62,120 @@ static void restore_everything(void)
     dsmc_restore_system_config(&dsmc_save);
     port->restore_io(dsmc_save.port);
     dsmc_restore_system_interrupts(&dsmc_save, port->irq_count);
+    dsmc_save.valid = 0;
 }
-
-/* Exception numbers whose active bit lives in SHCSR, by bit. */
-static const uint8_t shcsr_active_exception[12] = { 4, 5, 0, 6, 0, 0, 0, 11, 12, 0, 14, 15 };
 
 static void mark_active(dsm_cpu_state_t *cpu, uint32_t exception)
 {
     cpu->active_exceptions[exception / 8u] |= (uint8_t)(1u << (exception % 8u));
 }
 
-/* The CPU state as it must be at the resume address: the second half runs in handler mode with the
- * DSM exception active and interrupts masked; everything software cannot write back is here. */
-static void describe_cpu(dsm_cpu_state_t *cpu, uint16_t irq_count)
+/* Completes the CPU state (the entry stored r4-r11, MSP, PSP, EXC_RETURN and the masks; dsmc_save_system
+ * the system registers and NVIC) as it must be at the resume address: the second half runs in handler
+ * mode with the DSM exception active and interrupts masked. */
+static void describe_cpu(dsm_cpu_state_t *cpu, uint32_t ipsr)
 {
-    const dsmc_save_area_t *save = &dsmc_save;
-    const uint32_t *pushed = (const uint32_t *)save->msp;   /* r4-r11, EXC_RETURN */
-    uint32_t exc_return = pushed[8];
-    const uint32_t *frame = (exc_return & 4u) ? (const uint32_t *)save->psp : pushed + 9;
-
-    memset(cpu, 0, sizeof *cpu);
-    for (uint32_t i = 0; i < 4u; i++) {
-        cpu->r[i] = frame[i];
-    }
-    for (uint32_t i = 0; i < 8u; i++) {
-        cpu->r[4u + i] = pushed[i];
-    }
+    uint32_t exc_return = cpu->exc_return, shcsr = cpu->shcsr, i;
+    /* The interrupted context's hardware frame: on PSP when EXC_RETURN bit 2 says so. */
+    const uint32_t *frame = (const uint32_t *)((exc_return & 4u) ? cpu->psp : cpu->msp);
+    for (i = 0; i < 4u; i++) cpu->r[i] = frame[i];
     cpu->r[12] = frame[4];
-    cpu->msp = save->msp;
-    cpu->psp = save->psp;
-    cpu->lr = exc_return;
     cpu->pc = (uint32_t)(uintptr_t)&dsmc_resume & ~1u;
-    cpu->xpsr = (1u << 24) | (save->ipsr & 0x1FFu);
-    cpu->exc_return = exc_return;
-    cpu->primask = 1;
-    cpu->faultmask = (uint8_t)save->faultmask;
-    cpu->basepri = (uint8_t)save->basepri;
-    cpu->control = (uint8_t)save->control;
-    cpu->shcsr = save->shcsr;
-    for (uint32_t i = 0; i < 3u; i++) {
-        cpu->shpr[i] = save->shpr[i];
-    }
-    cpu->icsr = save->icsr;
-    cpu->vtor = save->vtor;
-    cpu->aircr = save->aircr & 0x700u;
-    cpu->scr = save->scr;
-    cpu->ccr = save->ccr;
-
-    mark_active(cpu, save->ipsr & 0x1FFu);
-    for (uint32_t bit = 0; bit < 12u; bit++) {
-        if (shcsr_active_exception[bit] != 0 && (save->shcsr & (1u << bit))) {
-            mark_active(cpu, shcsr_active_exception[bit]);
-        }
-    }
-    uint32_t words = ((uint32_t)irq_count + 31u) / 32u;
-    for (uint32_t w = 0; w < words && w < DSMC_MAX_NVIC_WORDS; w++) {
-        uint32_t active = REG(NVIC_IABR + 4u * w);
-        cpu->nvic_active[w] = active;
-        cpu->nvic_enabled[w] = save->nvic_iser[w];
-        cpu->nvic_pending[w] = save->nvic_ispr[w];
-        for (uint32_t b = 0; b < 32u; b++) {
-            if (active & (1u << b)) {
-                mark_active(cpu, 16u + 32u * w + b);
-            }
-        }
-    }
-    for (uint32_t i = 0; i < irq_count && i < DSM_MAX_IRQS; i++) {
-        cpu->nvic_priority[i] = save->nvic_ipr[i];
-    }
+    cpu->xpsr = (1u << 24) | ipsr;   /* Thumb bit, the DSM exception in IPSR */
+    /* SHCSR active bits 0, 1, 3 (MemManage 4, BusFault 5, UsageFault 6) and 7, 8, 10, 11
+     * (SVCall 11, DebugMonitor 12, PendSV 14, SysTick 15) as exception-number bits. */
+    shcsr = (shcsr & 3u) << 4 | (shcsr & 8u) << 3 | (shcsr & 0xD80u) << 4;
+    cpu->active_exceptions[0] |= (uint8_t)shcsr;
+    cpu->active_exceptions[1] |= (uint8_t)(shcsr >> 8);
+    mark_active(cpu, ipsr);
 }
 
+/* The descriptor bytes of the GNU build-id note (namesz, descsz, type, name, descriptor). */
 static uint8_t build_id_from_note(const uint8_t **desc)
 {
-    const uint8_t *note = __dsmc_build_id_note;
-    if (note == 0) {
-        *desc = 0;
-        return 0;
-    }
-    const uint32_t *words = (const uint32_t *)note;
-    uint32_t name_size = (words[0] + 3u) & ~3u;
-    uint32_t desc_size = words[1];
-    *desc = note + 12u + name_size;
-    return (uint8_t)(desc_size > DSM_MAX_BUILD_ID ? DSM_MAX_BUILD_ID : desc_size);
+    const uint32_t *note = (const uint32_t *)(const void *)__dsmc_build_id_note;
+    if (note == 0) return 0;
+    *desc = (const uint8_t *)(note + 3) + ((note[0] + 3u) & ~3u);
+    return (uint8_t)(note[1] > DSM_MAX_BUILD_ID ? DSM_MAX_BUILD_ID : note[1]);
 }
 
-#ifndef DSMC_WORK_BYTES
-#define DSMC_WORK_BYTES (2u * (1u << DSM_LZ4_HASH_BITS) + 256u)
+#ifndef DSMC_FLASH_BITMAP_BYTES
+#define DSMC_FLASH_BITMAP_BYTES 64u   /* one bit per 4 KiB flash block: up to 2 MiB of flash */
 #endif
+#define DSMC_WORK_BYTES ((2u << DSM_LZ4_HASH_BITS) + DSMC_FLASH_BITMAP_BYTES)
 
 void dsmc_first_half(void)
 {
     const dsmc_config_t *cfg = dsmc_cfg;
-    if (cfg == 0 || dsmc_local.stopped) {
-        /* Not initialised, or already moved: a moved system must never run again here. */
-        for (;;) {
-            __asm volatile("wfi");
-        }
-    }
-    const dsmc_port_t *port = cfg->port;
+    const dsmc_port_t *port;
+    dsm_cpu_state_t *cpu = &dsmc_save.cpu;
+    uint32_t ipsr;
+    if (cfg == 0) return;   /* not initialised: nothing was changed, return at once */
+    port = cfg->port;
 
     /* Everything up to the capture instant. */
     port->acknowledge_trigger();
-    dsmc_save_system(&dsmc_save, port->irq_count, cfg->trigger == DSMC_TRIGGER_IRQ ? cfg->trigger_irq : -1);
+    __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+    dsmc_save_system(&dsmc_save, port->irq_count);
+    if (cfg->trigger == DSMC_TRIGGER_IRQ) {
+        /* The DSM interrupt itself must not fire again after resume. */
+        uint32_t irq = (uint32_t)cfg->trigger_irq;
+        cpu->nvic_pending[irq / 32u] &= ~(1u << (irq % 32u));
+    }
     port->save_io(dsmc_save.port);
+    describe_cpu(cpu, ipsr);
     dsmc_save.valid = DSMC_SAVE_VALID;
     __asm volatile("dsb" ::: "memory");
     /* The capture instant: from here on only the private region is written. */
     port->pause_sources();
 
-    dsm_cpu_state_t cpu;
-    describe_cpu(&cpu, port->irq_count);
-
-    dsm_region_t regions[DSM_MAX_REGIONS];
-    uint8_t count = 0;
-    for (uint8_t i = 0; i < port->region_count && count < DSM_MAX_REGIONS - 1u; i++) {
-        regions[count++] = port->regions[i];
+    {
+        dsm_config_t proto;
+        uint16_t work[DSMC_WORK_BYTES / 2u];
+        dsm_session_t session;
+        dsm_outcome_t outcome;
+        memset(&proto, 0, sizeof proto);
+        memcpy(proto.device_id, cfg->device_id, DSM_DEVICE_ID_SIZE);
+        proto.cpuid = REG(SCB_CPUID);
+        proto.core_clock_hz = port->core_clock_hz;
+        proto.resume_address = cpu->pc;
+        proto.board_id = (const uint8_t *)port->board_id;
+        proto.board_id_len = (uint8_t)strlen(port->board_id);
+        proto.build_id_len = build_id_from_note(&proto.build_id);
+        proto.capabilities = (uint8_t)(DSM_CAP_FLASH_CRC | (cfg->push_only ? 0u : DSM_CAP_BACKCHANNEL));
+        proto.irq_count = port->irq_count;
+        proto.regions = port->regions;
+        proto.region_count = port->region_count;
+        proto.key = cfg->key;
+        proto.key_len = cfg->key_len;
+        proto.reply_timeout_ms = cfg->reply_timeout_ms;
+        proto.max_retries = cfg->max_retries;
+        port->link_open();
+        outcome = dsm_emigrate(&session, &proto, cpu, port->transport, work, sizeof work);
+        if (outcome == DSM_OUTCOME_MOVED) port->halt(&session);
+        /* The system goes on locally, as if the DSM interrupt had been a short one. */
+        dsmc_local.status = DSMC_STATUS_RETURNED;
+        dsmc_local.outcome = (uint8_t)outcome;
     }
-    regions[count].kind = DSM_REGION_DSMC_PRIVATE;
-    regions[count].base = (uint32_t)(uintptr_t)__dsmc_private_start;
-    regions[count].size = (uint32_t)(__dsmc_private_end - __dsmc_private_start);
-    regions[count].data = 0;
-    count++;
-
-    dsm_config_t proto;
-    memset(&proto, 0, sizeof proto);
-    memcpy(proto.device_id, cfg->device_id, DSM_DEVICE_ID_SIZE);
-    proto.board_id = (const uint8_t *)port->board_id;
-    proto.board_id_len = (uint8_t)strlen(port->board_id);
-    proto.build_id_len = build_id_from_note(&proto.build_id);
-    proto.capabilities = (uint8_t)(DSM_CAP_LZ4 | DSM_CAP_FLASH_CRC | (cfg->push_only ? 0u : DSM_CAP_BACKCHANNEL));
-    proto.irq_count = port->irq_count;
-    proto.cpuid = REG(SCB_CPUID);
-    proto.core_clock_hz = port->core_clock_hz;
-    proto.resume_address = cpu.pc;
-    proto.regions = regions;
-    proto.region_count = count;
-    proto.key = cfg->key;
-    proto.key_len = cfg->key_len;
-    proto.reply_timeout_ms = cfg->reply_timeout_ms;
-    proto.max_retries = cfg->max_retries;
-
-    uint16_t work[DSMC_WORK_BYTES / 2u];
-    dsm_session_t session;
-    port->link_open();
-    dsm_outcome_t outcome = dsm_emigrate(&session, &proto, &cpu, port->transport, work, sizeof work);
-    if (outcome == DSM_OUTCOME_MOVED) {
-        dsmc_local.stopped = 1;
-        port->halt();
-    }
-    port->link_close();
-
-    /* The system goes on locally, as if the DSM interrupt had been a short one. */
-    dsmc_local.status = DSMC_STATUS_RETURNED;
-    dsmc_local.outcome = (uint8_t)outcome;
     restore_everything();
-    dsmc_save.valid = 0;
 }
 
 void dsmc_second_half(void)
 {
     if (dsmc_save.valid != DSMC_SAVE_VALID || dsmc_cfg == 0) {
         /* The image carries no capture: stop visibly rather than return into an unknown state. */
-        __asm volatile("bkpt #0xD5");
-        for (;;) {
-        }
+        for (;;) __asm volatile("bkpt #0xD5");
     }
     restore_everything();
-    dsmc_save.valid = 0;
+}
+
+#ifndef DSMC_SERVE_STOPPED_SECONDS
+#define DSMC_SERVE_STOPPED_SECONDS 120u   /* well beyond the host's COMMITTED retries (4 x 5 s by default) */
+#endif
+
+void dsmc_stop_forever(dsm_session_t *session)
+{
+    uint32_t i;
+    for (i = 0; i < DSMC_SERVE_STOPPED_SECONDS; i++) dsm_serve_stopped(session, 1000);
+    for (;;) __asm volatile("cpsid i\n wfi" ::: "memory");
 }

@@ -4,8 +4,9 @@
  * Integration into any ARMv7-M firmware, RTOS and application untouched:
  *   1. one vector-table entry: DSMC_Handler in the slot of the DSM trigger (an IRQ, or NMI);
  *   2. one init call: dsmc_init(&port) after the clocks are set up, before the scheduler starts;
- *   3. one linker-script fragment: INCLUDE dsmc.ld inside SECTIONS, with the DSMC_PRIVATE_REGION
- *      memory region defined (a few KiB of SRAM that is never transferred);
+ *   3. one linker-script fragment: INCLUDE dsmc.ld (src/dsmc, on the -L path) inside SECTIONS, with
+ *      the DSMC_PRIVATE_REGION memory region defined (4 KiB of SRAM at the end of the used SRAM,
+ *      never transferred);
  *   4. the DSMC sources (core, protocol, one port) in the build.
  *
  * First half (device): capture the interrupted context, save the IO-control registers into the save
@@ -43,23 +44,29 @@ typedef struct dsmc_port {
     const char *board_id;                 /* e.g. "mb9bf506n", "mps2-an385" */
     uint32_t core_clock_hz;
     uint16_t irq_count;                   /* external interrupts of the part */
-    const dsm_region_t *regions;          /* SRAM and flash regions, DSMC-private region excluded */
     uint8_t region_count;
+    /** Every region of HELLO: SRAM and flash, and the DSMC-private region (DSMC_PRIVATE_REGION). */
+    const dsm_region_t *regions;
     const dsm_transport_t *transport;     /* polled link to the host */
     /** Clears the trigger's request flag so the DSM interrupt does not fire again after resume. */
     void (*acknowledge_trigger)(void);
     /** Saves the port's IO-control registers into words (at most DSMC_PORT_SAVE_WORDS). */
     void (*save_io)(uint32_t *words);
-    /** Stops DMA and timers so memory stays as captured during the transfer. */
+    /** Stops DMA and timers so memory stays as captured during the transfer; starts the link's clock. */
     void (*pause_sources)(void);
     /** Restores the port's IO-control registers: clocks first, then peripherals. */
     void (*restore_io)(const uint32_t *words);
-    /** Brings the link up (pins, baud rate) without disturbing saved state, and back down after. */
+    /** Brings the link up (pins, baud rate) after save_io; restore_io puts everything back. */
     void (*link_open)(void);
-    void (*link_close)(void);
-    /** Stops the device for good after COMMITTED: watchdog off, everything quiet. Never returns. */
-    void (*halt)(void) __attribute__((noreturn));
+    /** Stops the device for good after COMMITTED: watchdogs off, interrupts off, then
+     *  dsmc_stop_forever(session), which answers a repeated COMMITTED. Never returns. */
+    void (*halt)(dsm_session_t *session) __attribute__((noreturn));
 } dsmc_port_t;
+
+/** The HELLO entry of the DSMC-private region (stack, session, LZ4 table): never transferred. */
+extern const uint8_t __dsmc_private_start[], __dsmc_private_size[];
+#define DSMC_PRIVATE_REGION \
+    { DSM_REGION_DSMC_PRIVATE, (uint32_t)(uintptr_t)__dsmc_private_start, (uint32_t)(uintptr_t)__dsmc_private_size, 0 }
 
 /** Static configuration of the DSMC. */
 typedef struct dsmc_config {
@@ -74,8 +81,9 @@ typedef struct dsmc_config {
     uint8_t push_only;                    /* no backchannel on the link */
 } dsmc_config_t;
 
+/* Words of the save area for the port's registers: 203 for the FM3 port, 16 for MPS2. */
 #ifndef DSMC_PORT_SAVE_WORDS
-#define DSMC_PORT_SAVE_WORDS 96u
+#define DSMC_PORT_SAVE_WORDS 208u
 #endif
 
 /** Sets up the trigger (priority 0, enabled). Call once, before the scheduler starts. */
@@ -89,6 +97,10 @@ void DSMC_Handler(void);
 
 /** The resume address: where the host's engine starts the second half. Not to be called. */
 void dsmc_resume(void);
+
+/** For a port's halt: answers a repeated COMMITTED with DONE for a while (the host repeats it only
+ *  when our DONE was lost), then sleeps with interrupts masked. Never returns. */
+void dsmc_stop_forever(dsm_session_t *session) __attribute__((noreturn));
 
 /** Status and protocol outcome of the last attempt that returned locally. */
 dsmc_status_t dsmc_last_status(void);

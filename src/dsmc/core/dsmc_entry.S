@@ -1,10 +1,17 @@
 /* DSMC entry, resume point and the common exception return (Thumb-2).
  * The hardware frame of the interrupted context (r0-r3, r12, lr, pc, xPSR) is already on MSP or
- * PSP and is never touched here; the DSMC adds r4-r11 and EXC_RETURN on MSP, records the masks and
- * stack pointers in the save area, then runs on its private stack, outside the transferred image. */
+ * PSP and is left exactly as it is: the DSMC pushes nothing on the captured stacks. r4-r11,
+ * EXC_RETURN, the stack pointers and the masks go straight into the save area's CPU state (offsets
+ * from dsmc_save.h), then the DSMC runs on its private stack, outside the transferred image. */
     .syntax unified
     .thumb
     .section .text.dsmc_entry, "ax", %progbits
+
+    .equ SAVE_PRIMASK, 0
+    .equ SAVE_R4, 24
+    .equ SAVE_MSP, 60
+    .equ SAVE_EXC_RETURN, 80
+    .equ SAVE_MASKS, 84
 
     .global DSMC_Handler
     .type   DSMC_Handler, %function
@@ -12,21 +19,23 @@
 DSMC_Handler:
     mrs     r0, primask             @ the interrupted context's PRIMASK, before masking
     cpsid   i                       @ from here only NMI and HardFault preempt
-    mrs     r1, basepri
-    mrs     r2, faultmask
-    push    {r4-r11, lr}
     ldr     r3, =dsmc_save
-    str     r0, [r3, #0]
+    str     r0, [r3, #SAVE_PRIMASK]
+    add     r1, r3, #SAVE_R4
+    stmia   r1, {r4-r11}            @ cpu.r[4..11]
     mrs     r0, msp
-    str     r0, [r3, #4]
-    mrs     r0, psp
-    str     r0, [r3, #8]
+    mrs     r1, psp
+    strd    r0, r1, [r3, #SAVE_MSP] @ cpu.msp, cpu.psp
+    str     lr, [r3, #SAVE_MSP + 8] @ cpu.lr
+    str     lr, [r3, #SAVE_EXC_RETURN]
+    movs    r0, #1                  @ cpu.primask: the second half runs masked
+    strb    r0, [r3, #SAVE_MASKS]
+    mrs     r0, faultmask
+    strb    r0, [r3, #SAVE_MASKS + 1]
+    mrs     r0, basepri
+    strb    r0, [r3, #SAVE_MASKS + 2]
     mrs     r0, control
-    str     r0, [r3, #12]
-    str     r1, [r3, #16]
-    str     r2, [r3, #20]
-    mrs     r0, ipsr
-    str     r0, [r3, #24]
+    strb    r0, [r3, #SAVE_MASKS + 3]
     ldr     r0, =__dsmc_stack_top
     msr     msp, r0
     bl      dsmc_first_half         @ returns only when the system goes on locally
@@ -48,10 +57,12 @@ dsmc_resume:
     .thumb_func
 dsmc_return:
     ldr     r3, =dsmc_save
-    ldr     r0, [r3, #4]
+    add     r1, r3, #SAVE_R4
+    ldmia   r1, {r4-r11}
+    ldr     r0, [r3, #SAVE_MSP]
     msr     msp, r0                 @ back on the captured handler stack
-    ldr     r0, [r3, #0]
-    pop     {r4-r11, lr}
+    ldr     lr, [r3, #SAVE_EXC_RETURN]
+    ldr     r0, [r3, #SAVE_PRIMASK]
     msr     primask, r0             @ the interrupted context's PRIMASK
     bx      lr                      @ exception return with the captured EXC_RETURN
     .size   dsmc_return, . - dsmc_return

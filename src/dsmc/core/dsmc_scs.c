@@ -1,5 +1,7 @@
 /* Save and restore of the ARMv7-M system control space: NVIC, SCB, SysTick, MPU.
- * Register addresses and bits are from the ARMv7-M Architecture Reference Manual (B3). */
+ * The values land in the CPU-state part of the save area (the CPU_STATE message) and are restored
+ * from there. Register addresses and bits are from the ARMv7-M Architecture Reference Manual (B3). */
+#include <string.h>
 #include "dsmc_save.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
@@ -11,9 +13,9 @@
 #define NVIC_ISER  0xE000E100u
 #define NVIC_ICER  0xE000E180u
 #define NVIC_ISPR  0xE000E200u
-#define NVIC_ICPR  0xE000E280u
+#define NVIC_IABR  0xE000E300u
 #define NVIC_IPR   0xE000E400u
-#define SCB_ICSR   0xE000ED04u
+#define SCB_ICSR   0xE000ED04u   /* then VTOR, AIRCR, SCR, CCR: the order of the CPU state's words */
 #define SCB_VTOR   0xE000ED08u
 #define SCB_AIRCR  0xE000ED0Cu
 #define SCB_SCR    0xE000ED10u
@@ -26,12 +28,11 @@
 #define MPU_RBAR   0xE000ED9Cu
 #define MPU_RASR   0xE000EDA0u
 
-#define ICSR_PENDSVSET   (1u << 28)
-#define ICSR_PENDSTSET   (1u << 26)
+#define ICSR_PENDING     0x94000000u   /* NMIPENDSET, PENDSVSET, PENDSTSET */
+#define ICSR_PENDSV_ST   0x14000000u   /* PENDSVSET, PENDSTSET: restored; a pending NMI is the engine's */
 #define AIRCR_VECTKEY    0x05FA0000u
 #define AIRCR_PRIGROUP   0x00000700u
-#define SHCSR_ENABLES    0x00070000u   /* USGFAULTENA, BUSFAULTENA, MEMFAULTENA */
-#define SHCSR_PENDED     0x0000F000u   /* SVCALLPENDED, BUSFAULTPENDED, MEMFAULTPENDED, USGFAULTPENDED */
+#define SHCSR_WRITABLE   0x0007F000u   /* fault enables and SVCall/fault pended bits; not the active bits */
 #define SYST_CSR_CONFIG  0x00000007u   /* ENABLE, TICKINT, CLKSOURCE; COUNTFLAG is read-only */
 
 static uint32_t mpu_regions(void)
@@ -42,67 +43,66 @@ static uint32_t mpu_regions(void)
 
 static uint32_t nvic_words(uint16_t irq_count)
 {
-    uint32_t n = ((uint32_t)irq_count + 31u) / 32u;
-    return n > DSMC_MAX_NVIC_WORDS ? DSMC_MAX_NVIC_WORDS : n;
+    return ((uint32_t)irq_count + 31u) / 32u;
 }
 
-void dsmc_save_system(dsmc_save_area_t *save, uint16_t irq_count, int trigger_irq)
+/* Copies words from consecutive registers (or back when to_registers). */
+static void copy_words(volatile uint32_t *regs, uint32_t *values, uint32_t n, int to_registers)
 {
-    save->vtor = REG(SCB_VTOR);
-    save->aircr = REG(SCB_AIRCR);
-    save->scr = REG(SCB_SCR);
-    save->ccr = REG(SCB_CCR);
-    for (uint32_t i = 0; i < 3u; i++) {
-        save->shpr[i] = REG(SCB_SHPR1 + 4u * i);
+    while (n--) {
+        if (to_registers) *regs++ = *values++;
+        else *values++ = *regs++;
     }
-    save->shcsr = REG(SCB_SHCSR);
-    save->icsr = REG(SCB_ICSR) & (ICSR_PENDSVSET | ICSR_PENDSTSET);
+}
+
+void dsmc_save_system(dsmc_save_area_t *save, uint16_t irq_count)
+{
+    dsm_cpu_state_t *cpu = &save->cpu;
+    uint32_t words = nvic_words(irq_count), r;
+    copy_words(&REG(SCB_ICSR), &cpu->icsr, 5, 0);   /* ICSR, VTOR, AIRCR, SCR, CCR */
+    cpu->icsr &= ICSR_PENDING;
+    cpu->aircr &= AIRCR_PRIGROUP;
+    copy_words(&REG(SCB_SHPR1), cpu->shpr, 3, 0);
+    cpu->shcsr = REG(SCB_SHCSR);
     save->syst_rvr = REG(SYST_RVR);
-    save->syst_cvr = REG(SYST_CVR);
     /* Reading CSR clears COUNTFLAG; a wrap with TICKINT has already pended SysTick (saved in icsr). */
     save->syst_csr = REG(SYST_CSR);
     save->mpu_ctrl = REG(MPU_CTRL);
-    uint32_t regions = mpu_regions();
-    for (uint32_t r = 0; r < regions; r++) {
+    for (r = 0; r < mpu_regions(); r++) {
         REG(MPU_RNR) = r;
-        save->mpu_rbar[r] = REG(MPU_RBAR);
-        save->mpu_rasr[r] = REG(MPU_RASR);
+        copy_words(&REG(MPU_RBAR), save->mpu_region[r], 2, 0);
     }
-    uint32_t words = nvic_words(irq_count);
-    for (uint32_t w = 0; w < words; w++) {
-        save->nvic_iser[w] = REG(NVIC_ISER + 4u * w);
-        save->nvic_ispr[w] = REG(NVIC_ISPR + 4u * w);
-    }
-    if (trigger_irq >= 0) {
-        /* The DSM interrupt itself must not fire again after resume. */
-        save->nvic_ispr[(uint32_t)trigger_irq / 32u] &= ~(1u << ((uint32_t)trigger_irq % 32u));
-    }
-    for (uint32_t i = 0; i < irq_count && i < DSMC_MAX_NVIC_WORDS * 32u; i++) {
-        save->nvic_ipr[i] = REG8(NVIC_IPR + i);
-    }
+    copy_words(&REG(NVIC_ISER), cpu->nvic_enabled, words, 0);
+    copy_words(&REG(NVIC_ISPR), cpu->nvic_pending, words, 0);
+    copy_words(&REG(NVIC_IABR), cpu->nvic_active, words, 0);
+    /* Active IRQs are exceptions 16 and up: the IABR words continue the bitmap at byte 2. */
+    memcpy(cpu->active_exceptions + 2, cpu->nvic_active, 4u * words);
+    for (r = 0; r < irq_count; r++) cpu->nvic_priority[r] = REG8(NVIC_IPR + r);
 }
 
 void dsmc_restore_system_config(const dsmc_save_area_t *save)
 {
-    REG(SCB_VTOR) = save->vtor;
-    REG(SCB_AIRCR) = AIRCR_VECTKEY | (save->aircr & AIRCR_PRIGROUP);
-    REG(SCB_SCR) = save->scr;
-    REG(SCB_CCR) = save->ccr;
-    for (uint32_t i = 0; i < 3u; i++) {
-        REG(SCB_SHPR1 + 4u * i) = save->shpr[i];
-    }
-    uint32_t regions = mpu_regions();
+    const dsm_cpu_state_t *cpu = &save->cpu;
+    uint32_t r;
+    REG(SCB_VTOR) = cpu->vtor;
+    REG(SCB_AIRCR) = AIRCR_VECTKEY | cpu->aircr;
+    REG(SCB_SCR) = cpu->scr;
+    REG(SCB_CCR) = cpu->ccr;
+    copy_words(&REG(SCB_SHPR1), (uint32_t *)cpu->shpr, 3, 1);
     REG(MPU_CTRL) = 0;
-    for (uint32_t r = 0; r < regions; r++) {
+    for (r = 0; r < mpu_regions(); r++) {
         REG(MPU_RNR) = r;
-        REG(MPU_RBAR) = save->mpu_rbar[r] & ~0x1Fu;   /* VALID = 0: the region number comes from RNR */
-        REG(MPU_RASR) = save->mpu_rasr[r];
+        /* RBAR with VALID = 0: the region number comes from RNR. */
+        REG(MPU_RBAR) = save->mpu_region[r][0] & ~0x1Fu;
+        REG(MPU_RASR) = save->mpu_region[r][1];
     }
     REG(MPU_CTRL) = save->mpu_ctrl;
 }
 
 void dsmc_restore_system_interrupts(const dsmc_save_area_t *save, uint16_t irq_count)
 {
+    const dsm_cpu_state_t *cpu = &save->cpu;
+    uint32_t words = nvic_words(irq_count), i;
     /* SysTick: writing CVR clears it, so the count restarts from the reload value; the phase error
      * is below one tick period and the migrated system sees the downtime as one long interrupt. */
     REG(SYST_CSR) = 0;
@@ -110,18 +110,12 @@ void dsmc_restore_system_interrupts(const dsmc_save_area_t *save, uint16_t irq_c
     REG(SYST_CVR) = 0;
     REG(SYST_CSR) = save->syst_csr & SYST_CSR_CONFIG;
 
-    for (uint32_t i = 0; i < irq_count && i < DSMC_MAX_NVIC_WORDS * 32u; i++) {
-        REG8(NVIC_IPR + i) = save->nvic_ipr[i];
-    }
-    uint32_t words = nvic_words(irq_count);
-    for (uint32_t w = 0; w < words; w++) {
-        REG(NVIC_ISPR + 4u * w) = save->nvic_ispr[w];
-    }
-    REG(SCB_ICSR) = save->icsr & (ICSR_PENDSVSET | ICSR_PENDSTSET);
-    uint32_t shcsr = REG(SCB_SHCSR);
-    REG(SCB_SHCSR) = (shcsr & ~(SHCSR_ENABLES | SHCSR_PENDED)) | (save->shcsr & (SHCSR_ENABLES | SHCSR_PENDED));
-    for (uint32_t w = 0; w < words; w++) {
-        REG(NVIC_ICER + 4u * w) = ~save->nvic_iser[w];
-        REG(NVIC_ISER + 4u * w) = save->nvic_iser[w];
+    for (i = 0; i < irq_count; i++) REG8(NVIC_IPR + i) = cpu->nvic_priority[i];
+    copy_words(&REG(NVIC_ISPR), (uint32_t *)cpu->nvic_pending, words, 1);
+    REG(SCB_ICSR) = cpu->icsr & ICSR_PENDSV_ST;
+    REG(SCB_SHCSR) = (REG(SCB_SHCSR) & ~SHCSR_WRITABLE) | (cpu->shcsr & SHCSR_WRITABLE);
+    for (i = 0; i < words; i++) {
+        REG(NVIC_ICER + 4u * i) = ~cpu->nvic_enabled[i];
+        REG(NVIC_ISER + 4u * i) = cpu->nvic_enabled[i];
     }
 }

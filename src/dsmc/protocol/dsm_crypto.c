@@ -3,7 +3,6 @@
  * written for size rather than speed: the link, not the CPU, bounds a migration.
  */
 #include <string.h>
-#include "dsm_protocol.h"
 #include "dsm_internal.h"
 
 /* CRC of each nibble value; 64 bytes of flash instead of a 1 KiB table. */
@@ -12,17 +11,13 @@ static const uint32_t crc_nibble[16] = {
     0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu
 };
 
-uint32_t dsm_crc32_byte(uint32_t crc, uint8_t b)
-{
-    crc ^= b;
-    crc = (crc >> 4) ^ crc_nibble[crc & 15u];
-    crc = (crc >> 4) ^ crc_nibble[crc & 15u];
-    return crc;
-}
-
 uint32_t dsm_crc32_update(uint32_t crc, const uint8_t *data, uint32_t len)
 {
-    while (len--) crc = dsm_crc32_byte(crc, *data++);
+    while (len--) {
+        crc ^= *data++;
+        crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+        crc = (crc >> 4) ^ crc_nibble[crc & 15u];
+    }
     return crc;
 }
 
@@ -37,37 +32,42 @@ static const uint32_t sha_k[64] = {
     0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u
 };
 
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32u - (n))))
+static const uint32_t sha_iv[8] = {
+    0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au, 0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u
+};
+
+static uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
+
+/* The Sigma functions of the compression step: three rotations xor-ed. */
+static uint32_t big_sigma(uint32_t x, unsigned a, unsigned b, unsigned c) { return ror(x, a) ^ ror(x, b) ^ ror(x, c); }
 
 static void sha_block(dsm_sha256_t *c)
 {
-    uint32_t w[16], v[8], t1, t2, s0, s1;
-    unsigned i;
-    for (i = 0; i < 16; i++)
-        w[i] = (uint32_t)c->buf[4 * i] << 24 | (uint32_t)c->buf[4 * i + 1] << 16 |
-               (uint32_t)c->buf[4 * i + 2] << 8 | c->buf[4 * i + 3];
-    for (i = 0; i < 8; i++) v[i] = c->h[i];
-    for (i = 0; i < 64; i++) {
-        /* The message schedule lives in a 16-word ring to keep the stack small. */
-        if (i >= 16) {
-            s0 = w[(i + 1) & 15]; s0 = ROR(s0, 7) ^ ROR(s0, 18) ^ (s0 >> 3);
-            s1 = w[(i + 14) & 15]; s1 = ROR(s1, 17) ^ ROR(s1, 19) ^ (s1 >> 10);
-            w[i & 15] += s0 + s1 + w[(i + 9) & 15];
-        }
-        t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i & 15];
-        t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3] + t1;
-        v[3] = v[2]; v[2] = v[1]; v[1] = v[0]; v[0] = t1 + t2;
+    uint32_t w[16], v[8], t1, i, j;
+    for (i = 0; i < 16; i++) {
+        const uint8_t *b = c->buf + 4u * i;
+        w[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
     }
-    for (i = 0; i < 8; i++) c->h[i] += v[i];
+    memcpy(v, c->h, sizeof v);
+    for (i = 0; i < 64u; i++) {
+        /* The message schedule lives in a 16-word ring to keep the stack small. */
+        if (i >= 16u) {
+            uint32_t s0 = w[(i + 1u) & 15u], s1 = w[(i + 14u) & 15u];
+            w[i & 15u] += (ror(s0, 7) ^ ror(s0, 18) ^ (s0 >> 3)) + (ror(s1, 17) ^ ror(s1, 19) ^ (s1 >> 10)) +
+                          w[(i + 9u) & 15u];
+        }
+        t1 = v[7] + big_sigma(v[4], 6, 11, 25) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i & 15u];
+        /* Rotate the working variables: a..g become b..h, then e and a take the round's sums. */
+        for (j = 7; j > 0; j--) v[j] = v[j - 1];
+        v[4] += t1;
+        v[0] = t1 + big_sigma(v[1], 2, 13, 22) + ((v[1] & v[2]) ^ (v[1] & v[3]) ^ (v[2] & v[3]));
+    }
+    for (i = 0; i < 8u; i++) c->h[i] += v[i];
 }
 
 void dsm_sha_init(dsm_sha256_t *c)
 {
-    static const uint32_t iv[8] = {
-        0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au, 0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u
-    };
-    memcpy(c->h, iv, sizeof iv);
+    memcpy(c->h, sha_iv, sizeof sha_iv);
     c->bytes_lo = 0;
     c->bytes_hi = 0;
 }
@@ -84,15 +84,26 @@ void dsm_sha_update(dsm_sha256_t *c, const uint8_t *p, uint32_t n)
     while (n--) dsm_sha_byte(c, *p++);
 }
 
+/* Big-endian bytes of words, as SHA-256 writes its length and digest. */
+static void put_be(dsm_sha256_t *c, const uint32_t *words, uint8_t *out, unsigned bytes)
+{
+    unsigned i;
+    for (i = 0; i < bytes; i++) {
+        uint8_t b = (uint8_t)(words[i >> 2] >> (24u - 8u * (i & 3u)));
+        if (out) out[i] = b;
+        else dsm_sha_byte(c, b);
+    }
+}
+
 void dsm_sha_final(dsm_sha256_t *c, uint8_t out[32])
 {
-    uint32_t hi = c->bytes_hi << 3 | c->bytes_lo >> 29, lo = c->bytes_lo << 3;
-    unsigned i;
+    uint32_t bits[2];
+    bits[0] = c->bytes_hi << 3 | c->bytes_lo >> 29;
+    bits[1] = c->bytes_lo << 3;
     dsm_sha_byte(c, 0x80);
     while ((c->bytes_lo & 63u) != 56u) dsm_sha_byte(c, 0);
-    for (i = 0; i < 4; i++) dsm_sha_byte(c, (uint8_t)(hi >> (24 - 8 * i)));
-    for (i = 0; i < 4; i++) dsm_sha_byte(c, (uint8_t)(lo >> (24 - 8 * i)));
-    for (i = 0; i < 32; i++) out[i] = (uint8_t)(c->h[i >> 2] >> (24 - 8 * (i & 3)));
+    put_be(c, bits, 0, 8);
+    put_be(c, c->h, out, 32);
 }
 
 void dsm_sha256(const uint8_t *data, uint32_t len, uint8_t out[32])
@@ -106,15 +117,19 @@ void dsm_sha256(const uint8_t *data, uint32_t len, uint8_t out[32])
 void dsm_hmac_sha256(const uint8_t *key, uint32_t key_len, const uint8_t *msg, uint32_t msg_len, uint8_t out[32])
 {
     dsm_sha256_t c;
-    uint8_t inner[32];
+    uint8_t inner[32], pad = 0x36;
     unsigned i;
-    /* Keys longer than a SHA-256 block are not supported (DSM_MAX_KEY): no key hashing needed. */
-    dsm_sha_init(&c);
-    for (i = 0; i < 64; i++) dsm_sha_byte(&c, (uint8_t)((i < key_len ? key[i] : 0) ^ 0x36));
-    dsm_sha_update(&c, msg, msg_len);
-    dsm_sha_final(&c, inner);
-    dsm_sha_init(&c);
-    for (i = 0; i < 64; i++) dsm_sha_byte(&c, (uint8_t)((i < key_len ? key[i] : 0) ^ 0x5c));
-    dsm_sha_update(&c, inner, 32);
+    /* Keys longer than a SHA-256 block are not supported (DSM_MAX_KEY): no key hashing needed.
+     * Two passes: H(key ^ ipad || msg) into inner, then H(key ^ opad || inner) into out. */
+    for (;;) {
+        dsm_sha_init(&c);
+        for (i = 0; i < 64u; i++) dsm_sha_byte(&c, (uint8_t)((i < key_len ? key[i] : 0u) ^ pad));
+        dsm_sha_update(&c, msg, msg_len);
+        if (pad == 0x5c) break;
+        dsm_sha_final(&c, inner);
+        msg = inner;
+        msg_len = sizeof inner;
+        pad = 0x5c;
+    }
     dsm_sha_final(&c, out);
 }

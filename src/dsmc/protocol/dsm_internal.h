@@ -4,16 +4,15 @@
 
 #include "dsm_protocol.h"
 
-uint32_t dsm_crc32_byte(uint32_t crc, uint8_t b);
 void dsm_sha_init(dsm_sha256_t *c);
 void dsm_sha_byte(dsm_sha256_t *c, uint8_t b);
 void dsm_sha_update(dsm_sha256_t *c, const uint8_t *p, uint32_t n);
 void dsm_sha_final(dsm_sha256_t *c, uint8_t out[32]);
 
-/** Receives encoder output one byte at a time (frame sink, counter, or buffer). */
+/** Receives encoder output one byte at a time. */
 typedef void (*dsm_sink_fn)(void *ctx, uint8_t b);
 
-/** Encodes src as one LZ4 block into sink; returns the number of bytes produced. */
+/** Encodes src as one LZ4 block into sink (NULL: only count); returns the number of bytes produced. */
 uint32_t dsm_lz4_encode(const uint8_t *src, uint32_t len, uint16_t *hash_table, dsm_sink_fn sink, void *ctx);
 
 #endif

@@ -74,7 +74,7 @@ typedef struct dsm_transport {
 /** One entry of the region table. data is where the DSMC reads the bytes (normally (const uint8_t *)base). */
 typedef struct dsm_region {
     uint8_t kind;
-    uint32_t base;
+    uint32_t base;                /* base and size follow each other: HELLO sends them as 8 bytes */
     uint32_t size;
     const uint8_t *data;
 } dsm_region_t;
@@ -98,28 +98,39 @@ typedef struct dsm_cpu_state {
     uint8_t nvic_priority[DSM_MAX_IRQS];
 } dsm_cpu_state_t;
 
-/* The encoder walks r[0]..exc_return and shcsr..ccr as word arrays: no padding may sit between them. */
+/* The encoder sends r[0] .. active_exceptions as they lie in memory: no padding may sit between them. */
 typedef char dsm_cpu_state_layout_check[
     (offsetof(dsm_cpu_state_t, exc_return) == 18 * 4 && offsetof(dsm_cpu_state_t, primask) == 19 * 4 &&
-     offsetof(dsm_cpu_state_t, shcsr) == 20 * 4 && offsetof(dsm_cpu_state_t, ccr) == 28 * 4) ? 1 : -1];
+     offsetof(dsm_cpu_state_t, shcsr) == 20 * 4 && offsetof(dsm_cpu_state_t, ccr) == 28 * 4 &&
+     offsetof(dsm_cpu_state_t, nvic_enabled) == 148) ? 1 : -1];
 
-/** Everything the DSMC knows about the device; constant during a session. */
+/** Everything the DSMC knows about the device; constant during a session.
+ *  device_id, cpuid, core_clock_hz and resume_address sit together in HELLO order: HELLO sends them as
+ *  one 28-byte run (little-endian targets only, see the check below). */
 typedef struct dsm_config {
     uint8_t device_id[DSM_DEVICE_ID_SIZE];
+    uint32_t cpuid, core_clock_hz, resume_address;
     const uint8_t *board_id;       /* ASCII, board_id_len <= DSM_MAX_BOARD_ID */
-    uint8_t board_id_len;
     const uint8_t *build_id;       /* GNU build-id note descriptor bytes */
+    const dsm_region_t *regions;
+    const uint8_t *key;            /* per-device pre-shared key, NULL if none */
+    uint32_t reply_timeout_ms;     /* wait for ACCEPT, FLASH_REQUEST, COMMITTED (reset by KEEPALIVE) */
+    uint16_t irq_count;            /* external interrupts of the part, <= DSM_MAX_IRQS */
+    uint8_t board_id_len;
     uint8_t build_id_len;
     uint8_t capabilities;          /* DSM_CAP_*; DSM_CAP_KEY is derived from key_len */
-    uint16_t irq_count;            /* external interrupts of the part, <= DSM_MAX_IRQS */
-    uint32_t cpuid, core_clock_hz, resume_address;
-    const dsm_region_t *regions;
     uint8_t region_count;
-    const uint8_t *key;            /* per-device pre-shared key, NULL if none */
     uint8_t key_len;               /* <= DSM_MAX_KEY */
-    uint32_t reply_timeout_ms;     /* wait for ACCEPT, FLASH_REQUEST, COMMITTED (reset by KEEPALIVE) */
     uint8_t max_retries;           /* repeats of HELLO / COMMIT / NACK before giving up */
 } dsm_config_t;
+
+typedef char dsm_config_layout_check[
+    (offsetof(dsm_config_t, resume_address) == DSM_DEVICE_ID_SIZE + 8) ? 1 : -1];
+
+/* The encoder copies wire fields straight from memory (CPU state, HELLO run, region base/size). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the device half of the protocol assumes a little-endian target"
+#endif
 
 /** How a session ended. Only DSM_OUTCOME_MOVED (and PUSHED with DSM_CAP_PUSH_MOVE) allows the device to stop. */
 typedef enum dsm_outcome {
@@ -143,30 +154,36 @@ typedef struct dsm_session {
     const dsm_transport_t *io;
     uint16_t *hash_table;          /* LZ4 match finder, 1 << DSM_LZ4_HASH_BITS entries */
     uint8_t *flash_bitmap;         /* one bit per flash block, blocks of all flash regions in table order */
-    uint32_t flash_bitmap_bytes;
-    /* plan position */
-    uint8_t phase, region, retries, options;
     uint32_t offset;               /* offset inside region (SRAM/flash phases), block index (offer phase) */
+    uint32_t crc;                  /* CRC-32 of the frame being sent */
     uint16_t seq;                  /* next device sequence number */
     uint16_t host_seq;             /* next expected host sequence number */
     uint16_t nack_seq;             /* last rewind target asked by the host */
+    uint16_t rx_pos;               /* bytes of the host frame buffered in rx */
+    uint8_t phase, region, retries, options;
     uint8_t nack_count;            /* how often in a row; bounded by max_retries */
     uint8_t flash_requests_done;
     uint8_t remote_reason;         /* reason code of a REJECT or ABORT from the host */
-    /* tx sink */
     uint8_t emit;                  /* 1: bytes go to the transport; 0: replay (transcript only) */
     uint8_t in_transcript;
-    uint32_t crc;
-    uint32_t count;
     uint8_t nonce[DSM_NONCE_SIZE];
     uint8_t digest[DSM_DIGEST_SIZE];
     dsm_sha256_t sha;              /* transcript */
-    /* rx parser */
-    uint8_t rx_state;
-    uint16_t rx_len, rx_pos;
-    uint8_t rx_hdr[DSM_HEADER_SIZE];
-    uint8_t rx_payload[DSM_MAX_HOST_PAYLOAD + DSM_TRAILER_SIZE];
+    uint8_t rx[DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD + DSM_TRAILER_SIZE];   /* one host frame */
 } dsm_session_t;
+
+/* Optional features, all on by default. DSM_NO_KEY drops the HMAC (COMMIT without MAC, no key
+ * capability); DSM_NO_FLASH_DIFF drops the flash CRC offer and request handling (all flash is sent). */
+#ifdef DSM_NO_FLASH_DIFF
+#define DSM_HAS_FLASH_DIFF 0
+#else
+#define DSM_HAS_FLASH_DIFF 1
+#endif
+#ifdef DSM_NO_KEY
+#define DSM_HAS_KEY 0
+#else
+#define DSM_HAS_KEY 1
+#endif
 
 #ifndef DSM_LZ4_HASH_BITS
 #define DSM_LZ4_HASH_BITS 10

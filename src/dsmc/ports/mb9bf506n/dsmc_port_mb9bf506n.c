@@ -1,0 +1,396 @@
+/* DSMC port for the Fujitsu FM3 MB9BF506N. Register names, offsets, bits and unlock keys are those
+ * of the MB9B500-series CMSIS header and SVD (see /work/shared/reference/FM3_FACTS.md).
+ *
+ * Restore order (device failure path and the second half in the host's engine alike):
+ *   clock generator (prescalers, then oscillators, PLL, master-clock switch, each waited for),
+ *   GPIO (output latches before directions before pin functions), MFS channels, base timers,
+ *   dual timer, external interrupts, DMA, watchdogs last.
+ * Known limits, by the hardware's nature:
+ *   - MFS: a byte being shifted out at the capture is lost (the channel is reset with SCR.UPCL
+ *     before it is reconfigured); FIFO contents and FBYTE counts are not restored. The DSMC does
+ *     not wait for the application's TX to drain before the capture: that would move the capture
+ *     instant by up to a byte time per channel. The link's own last byte is waited for.
+ *   - Base timers: the count (TMR) is read-only; a running timer restarts from its cycle value
+ *     (STRG), so up to one period of phase is lost. Request flags (STC) cannot be set by software:
+ *     a timer event pending at the capture is kept only as the NVIC pending bit.
+ *   - Dual timer: Value is read-only; Load = captured Value, then BGLoad = the reload, restores the
+ *     phase up to the time the restore takes.
+ *   - External interrupts: EIRR is read-only; a pending edge survives as the NVIC pending bit.
+ *     (ELVR1 does not exist on the MB9B500 series: 16 channels only.)
+ *   - DMA: paused by clearing DMACR.DE after the channel registers were saved; DMACA/B bits other
+ *     than DE in DMACR are written back as read (their meaning is not in the fact sheet).
+ *   - Watchdogs: both are stopped during the transfer and reloaded (full period) on restore.
+ */
+#include "dsmc_mb9bf506n.h"
+
+#define PERIPH(off) (0x40000000u + (off))
+#define REG32(a) (*(volatile uint32_t *)(a))
+#define REG16(a) (*(volatile uint16_t *)(a))
+#define REG8(a) (*(volatile uint8_t *)(a))
+
+/* Clock/reset generator (CRG). */
+#define CRG_SCM_CTL   PERIPH(0x10000u)   /* b1 MOSCE, b3 SOSCE, b4 PLLE, b7:5 RCS */
+#define CRG_SCM_STR   PERIPH(0x10004u)   /* b1 MORDY, b3 SORDY, b4 PLRDY, b7:5 RCM */
+#define SCM_OSC_ENABLES 0x0Au
+#define SCM_PLLE        0x10u
+#define SCM_RCS         0xE0u
+/* Watchdogs (SP805-like): WDG_LDR/WDOGLOAD +0, WDG_CTL/WDOGCONTROL +8, ICL/INTCLR +0xC, LCK/LOCK +0xC00. */
+#define HWWDT         PERIPH(0x11000u)
+#define SWWDT         PERIPH(0x12000u)
+#define WDT_CTL       0x008u
+#define WDT_INTCLR    0x00Cu
+#define WDT_LOCK      0xC00u
+#define WDT_UNLOCK    0x1ACCE551u
+#define HWWDT_UNLOCK2 0xE5331AAEu   /* the inverse: second step, needed before WDG_CTL writes */
+/* Dual timer (SP804-like): TimerXLoad +0, Value +4, Control +8, BGLoad +0x18; X = 2 at +0x20. */
+#define DTIM          PERIPH(0x15000u)
+#define DT_VALUE      0x04u
+#define DT_CONTROL    0x08u
+#define DT_BGLOAD     0x18u
+#define DT_TIMER2     0x20u
+#define DT_FREE_RUNNING_32BIT_DIV256 0x8Au   /* TIMEREN, TIMERPRE = /256, TIMERSIZE = 32 bit */
+/* Base timers: channel c at 0x25000 + 0x40 c (c < 4), 0x25200 + 0x40 (c - 4). */
+#define BT_BASE(c)    PERIPH(0x25000u + ((c) & 4u) * 0x80u + ((c) & 3u) * 0x40u)
+#define BT_TMCR       0x0Cu              /* b0 STRG, b1 CTEN, b6:4 FMD */
+#define BT_STC        0x10u              /* b0 UDIR, b1 DTIR, b2 TGIR (request flags: write 0 clears) */
+#define TMCR_STRG     0x01u
+#define TMCR_CTEN     0x02u
+/* External interrupts. */
+#define EXTI_ENIR     PERIPH(0x30000u)
+#define EXTI_EICL     PERIPH(0x30008u)   /* write 0 to bit n clears EIRR bit n */
+#define EXTI_NMICL    PERIPH(0x30018u)   /* write 0 to NCL (b0) clears NMIRR */
+/* GPIO. */
+#define GPIO_PFR(p)   PERIPH(0x33000u + 4u * (p))
+#define GPIO_ADE      PERIPH(0x33500u)
+#define GPIO_EPFR(n)  PERIPH(0x33600u + 4u * (n))
+/* MFS channel n at 0x38000 + 0x100 n: SMR +0, SCR +1, ESCR +4, SSR +5, RDR/TDR +8, BGR +0xC, FCR0/1 +0x14/15. */
+#define MFS_BASE(n)   PERIPH(0x38000u + 0x100u * (n))
+#define MFS_SMR       0x00u
+#define MFS_SCR       0x01u
+#define MFS_ESCR      0x04u
+#define MFS_SSR       0x05u
+#define MFS_DATA      0x08u
+#define MFS_BGR       0x0Cu
+#define SCR_UPCL      0x80u   /* programmable clear: resets the channel */
+#define SCR_RXE_TXE   0x03u
+#define SMR_UART_SOE  0x01u   /* MD = 000 asynchronous, SOE */
+#define SSR_REC       0x80u   /* write 1: clear PE, FRE, ORE */
+#define SSR_ERRORS    0x38u
+#define SSR_RDRF      0x04u
+#define SSR_TDRE      0x02u
+#define SSR_TBI       0x01u
+/* DMA controller. */
+#define DMAC_DMACR    PERIPH(0x60000u)
+#define DMACR_DE      0x80000000u   /* all channels enabled */
+
+/* ---- register lists: offset (bits 0-19 from 0x40000000), width (bits 20-21: 1, 2, 4 bytes),
+ *      count - 1 (bits 22-27), log2 stride (bits 28-31) ---- */
+#define RUN(off, bytes, count, stride_log2) \
+    ((off) | (uint32_t)((bytes) >> 1) << 20 | (uint32_t)((count) - 1u) << 22 | (uint32_t)(stride_log2) << 28)
+#define W8 1u
+#define W16 2u
+#define W32 4u
+
+/* Registers written back as they were read, in restore order. */
+static const uint32_t plain_runs[] = {
+    RUN(0x10010u, W8, 5, 2),      /* BSC_PSR, APBC0_PSR, APBC1_PSR, APBC2_PSR, SWC_PSR */
+    RUN(0x10028u, W8, 1, 2),      /* TTC_PSR */
+    RUN(0x10030u, W8, 4, 2),      /* CSW_TMR, PSW_TMR, PLL_CTL1, PLL_CTL2 */
+    RUN(0x33400u, W32, 9, 2),     /* PDOR0-8: output latches first */
+    RUN(0x33100u, W32, 9, 2),     /* PCR0-8: pull-ups */
+    RUN(0x33200u, W32, 9, 2),     /* DDR0-8: directions */
+    RUN(0x33500u, W32, 1, 2),     /* ADE */
+    RUN(0x33580u, W32, 1, 2),     /* SPSR */
+    RUN(0x33600u, W32, 11, 2),    /* EPFR00-EPFR10 */
+    RUN(0x33000u, W32, 9, 2),     /* PFR0-8: pin functions last */
+    RUN(0x25101u, W8, 1, 0),      /* BTSEL0123 */
+    RUN(0x25301u, W8, 1, 0),      /* BTSEL4567 */
+    RUN(0x3000Cu, W32, 1, 0),     /* ELVR (before ENIR, restored with the special registers) */
+    RUN(0x60010u, W32, 32, 2),    /* DMACA/DMACB/DMACSA/DMACDA 0-7 (DMACR.DE last) */
+};
+#define PLAIN_WORDS (5 + 1 + 4 + 9 * 3 + 1 + 1 + 11 + 9 + 2 + 1 + 32)
+
+/* Per-channel registers of the MFS (SMR, SCR, ESCR, BGR, FCR0, FCR1) and the base timers
+ * (PCSR, PDUT, TMR, TMCR, STC, TMCR2): offset | width << 8. */
+static const uint16_t mfs_regs[6] = { 0x000 | W8 << 8, 0x001 | W8 << 8, 0x004 | W8 << 8, 0x00C | W16 << 8,
+                                      0x014 | W8 << 8, 0x015 | W8 << 8 };
+static const uint16_t bt_regs[6] = { 0x000 | W16 << 8, 0x004 | W16 << 8, 0x008 | W16 << 8, 0x00C | W16 << 8,
+                                     0x010 | W8 << 8, 0x011 | W8 << 8 };
+enum { MFS_SMR_W, MFS_SCR_W, MFS_ESCR_W, MFS_BGR_W, MFS_FCR0_W, MFS_FCR1_W };
+enum { BT_PCSR_W, BT_PDUT_W, BT_TMR_W, BT_TMCR_W, BT_STC_W, BT_TMCR2_W };
+
+/* Save layout in the port words. */
+enum {
+    W_SCM_CTL = 0,
+    W_ENIR,
+    W_DMACR,
+    W_HWWDT,          /* WDG_LDR, WDG_CTL */
+    W_SWWDT = W_HWWDT + 2,   /* WDOGLOAD, WDOGCONTROL */
+    W_DTIM = W_SWWDT + 2,    /* per timer: Value, Control, BGLoad */
+    W_MFS = W_DTIM + 6,
+    W_BT = W_MFS + 8 * 6,
+    W_PLAIN = W_BT + 8 * 6,
+    W_END = W_PLAIN + PLAIN_WORDS
+};
+typedef char fm3_save_fits[W_END <= DSMC_PORT_SAVE_WORDS ? 1 : -1];
+
+static uint32_t rd(uint32_t addr, unsigned bytes)
+{
+    return bytes == 1u ? REG8(addr) : bytes == 2u ? REG16(addr) : REG32(addr);
+}
+
+static void wr(uint32_t addr, unsigned bytes, uint32_t value)
+{
+    if (bytes == 1u) REG8(addr) = (uint8_t)value;
+    else if (bytes == 2u) REG16(addr) = (uint16_t)value;
+    else REG32(addr) = value;
+}
+
+/* Saves (restore = 0) or writes back the registers of a run list; returns the words used. */
+static uint32_t do_runs(const uint32_t *runs, uint32_t n, uint32_t *words, int restore)
+{
+    uint32_t *w = words;
+    while (n--) {
+        uint32_t run = *runs++, addr = PERIPH(run & 0xFFFFFu), bytes = 1u << ((run >> 20) & 3u);
+        uint32_t count = ((run >> 22) & 63u) + 1u, stride = 1u << (run >> 28);
+        for (; count--; addr += stride, w++) {
+            if (restore) wr(addr, bytes, *w);
+            else *w = rd(addr, bytes);
+        }
+    }
+    return (uint32_t)(w - words);
+}
+
+/* Saves one channel's registers (MFS or base timer) into six words. */
+static void save_channel(uint32_t base, const uint16_t *regs, uint32_t *w)
+{
+    uint32_t i;
+    for (i = 0; i < 6u; i++) w[i] = rd(base + (regs[i] & 0xFFu), regs[i] >> 8);
+}
+
+static void wdt_unlock(uint32_t base)
+{
+    REG32(base + WDT_LOCK) = WDT_UNLOCK;
+    if (base == HWWDT) REG32(base + WDT_LOCK) = HWWDT_UNLOCK2;
+}
+
+/* Writes a watchdog's control register (and before it, when load is non-zero, its load register). */
+static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
+{
+    if (load) {
+        REG32(base + WDT_LOCK) = WDT_UNLOCK;
+        REG32(base) = load;
+    }
+    wdt_unlock(base);
+    REG32(base + WDT_CTL) = control;
+    REG32(base + WDT_LOCK) = 0;   /* any other value locks again */
+}
+
+/* ---- link ---- */
+
+static uint32_t link_base(void) { return MFS_BASE(dsmc_mb9bf506n_config.link_channel); }
+
+static void link_put(void *ctx, uint8_t byte)
+{
+    uint32_t mfs = link_base();
+    (void)ctx;
+    while (!(REG8(mfs + MFS_SSR) & SSR_TDRE)) {
+    }
+    REG16(mfs + MFS_DATA) = byte;
+}
+
+static int link_get(void *ctx, uint32_t timeout_ms)
+{
+    uint32_t mfs = link_base(), timer = DTIM + DT_TIMER2;
+    uint32_t start = REG32(timer + DT_VALUE), limit = timeout_ms * dsmc_mb9bf506n_config.timer_ticks_per_ms;
+    (void)ctx;
+    for (;;) {
+        uint8_t ssr = REG8(mfs + MFS_SSR);
+        if (ssr & SSR_ERRORS) REG8(mfs + MFS_SSR) = SSR_REC;   /* a broken byte: the frame CRC catches it */
+        if (ssr & SSR_RDRF) return (int)(REG16(mfs + MFS_DATA) & 0xFFu);
+        if (start - REG32(timer + DT_VALUE) >= limit) return -1;   /* Timer2 counts down */
+    }
+}
+
+static const dsm_transport_t link = { 0, link_put, link_get };
+
+static void link_open(void)
+{
+    const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
+    uint32_t mfs = link_base(), epfr = GPIO_EPFR(c->pin_epfr);
+    REG32(GPIO_ADE) &= ~(uint32_t)c->pin_ade_clear;
+    REG32(epfr) = (REG32(epfr) & ~c->pin_epfr_mask) | c->pin_epfr_value;
+    REG32(GPIO_PFR(c->pin_port)) |= c->pin_pfr_bits;
+    REG8(mfs + MFS_SCR) = SCR_UPCL;
+    REG8(mfs + MFS_SMR) = SMR_UART_SOE;
+    REG8(mfs + MFS_ESCR) = 0;   /* 8 data bits, no parity, 1 stop bit */
+    REG16(mfs + MFS_BGR) = c->link_bgr;
+    REG8(mfs + MFS_SCR) = SCR_RXE_TXE;   /* no interrupts: the link is polled */
+}
+
+/* ---- capture ---- */
+
+static void acknowledge_trigger(void)
+{
+    const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
+    uint32_t ch = c->trigger_channel;
+    switch (c->trigger) {
+    case DSMC_FM3_TRIGGER_EXTI:
+        REG16(EXTI_EICL) = (uint16_t)~(1u << ch);   /* only the DSM channel; the others keep their requests */
+        break;
+    case DSMC_FM3_TRIGGER_BASE_TIMER:
+        REG8(BT_BASE(ch) + BT_STC) &= (uint8_t)~0x07u;   /* UDIR, DTIR, TGIR */
+        break;
+    case DSMC_FM3_TRIGGER_NMI_PIN:
+        REG8(EXTI_NMICL) = 0;
+        break;
+    case DSMC_FM3_TRIGGER_SWDT:
+        REG32(SWWDT + WDT_LOCK) = WDT_UNLOCK;
+        REG32(SWWDT + WDT_INTCLR) = 1;   /* any write clears the interrupt and reloads */
+        REG32(SWWDT + WDT_LOCK) = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+static void save_io(uint32_t *w)
+{
+    uint32_t i;
+    w[W_SCM_CTL] = REG8(CRG_SCM_CTL);
+    w[W_ENIR] = REG16(EXTI_ENIR);
+    w[W_DMACR] = REG32(DMAC_DMACR);
+    for (i = 0; i < 2u; i++) {
+        uint32_t wdt = i ? SWWDT : HWWDT, t = DTIM + DT_TIMER2 * i;
+        w[W_HWWDT + 2u * i] = REG32(wdt);
+        w[W_HWWDT + 2u * i + 1u] = REG32(wdt + WDT_CTL);
+        w[W_DTIM + 3u * i] = REG32(t + DT_VALUE);
+        w[W_DTIM + 3u * i + 1u] = REG32(t + DT_CONTROL);
+        w[W_DTIM + 3u * i + 2u] = REG32(t + DT_BGLOAD);
+    }
+    for (i = 0; i < 8u; i++) {
+        save_channel(MFS_BASE(i), mfs_regs, w + W_MFS + 6u * i);
+        save_channel(BT_BASE(i), bt_regs, w + W_BT + 6u * i);
+    }
+    do_runs(plain_runs, sizeof plain_runs / sizeof plain_runs[0], w + W_PLAIN, 0);
+}
+
+static void pause_sources(void)
+{
+    uint32_t timer = DTIM + DT_TIMER2, i;
+    REG32(DMAC_DMACR) = 0;                       /* no bus master writes SRAM during the transfer */
+    wdt_write(HWWDT, 0, 0);
+    wdt_write(SWWDT, 0, 0);
+    REG32(DTIM + DT_CONTROL) = 0;                /* dual timer 1 */
+    for (i = 0; i < 8u; i++) REG16(BT_BASE(i) + BT_TMCR) &= (uint16_t)~TMCR_CTEN;
+    /* Timer2 becomes the DSMC's timeout clock: free-running down from 0xFFFFFFFF. */
+    REG32(timer + DT_CONTROL) = 0;
+    REG32(timer) = 0xFFFFFFFFu;
+    REG32(timer + DT_CONTROL) = DT_FREE_RUNNING_32BIT_DIV256;
+}
+
+/* ---- restore ---- */
+
+static void wait_status(uint32_t want)
+{
+    while ((REG8(CRG_SCM_STR) & want) != want) {
+    }
+}
+
+static void restore_io(const uint32_t *w)
+{
+    uint32_t scm = w[W_SCM_CTL], i;
+    /* The link's last byte (an ABORT, say) leaves before its channel is reset. */
+    while (!(REG8(link_base() + MFS_SSR) & SSR_TBI)) {
+    }
+    /* Clocks: prescalers and PLL settings, then oscillators, PLL, master clock (vendor order). */
+    do_runs(plain_runs, 3, (uint32_t *)w + W_PLAIN, 1);
+    REG8(CRG_SCM_CTL) |= (uint8_t)(scm & SCM_OSC_ENABLES);
+    wait_status(scm & SCM_OSC_ENABLES);
+    REG8(CRG_SCM_CTL) |= (uint8_t)(scm & SCM_PLLE);
+    wait_status(scm & SCM_PLLE);
+    REG8(CRG_SCM_CTL) = (uint8_t)scm;
+    while ((REG8(CRG_SCM_STR) & SCM_RCS) != (scm & SCM_RCS)) {
+    }
+    /* GPIO, BTSEL, ELVR and the DMA channels as read. */
+    do_runs(plain_runs + 3, sizeof plain_runs / sizeof plain_runs[0] - 3u, (uint32_t *)w + W_PLAIN + 10, 1);
+    for (i = 0; i < 8u; i++) {
+        const uint32_t *m = w + W_MFS + 6u * i, *b = w + W_BT + 6u * i;
+        uint32_t mfs = MFS_BASE(i), bt = BT_BASE(i);
+        REG8(mfs + MFS_SCR) = SCR_UPCL;
+        REG8(mfs + MFS_SMR) = (uint8_t)m[MFS_SMR_W];
+        REG8(mfs + MFS_ESCR) = (uint8_t)m[MFS_ESCR_W];
+        REG16(mfs + MFS_BGR) = (uint16_t)m[MFS_BGR_W];
+        if (i >= 4u) {   /* FIFO channels: FCR1, then FCR0's FIFO enables (FCL resets are not written) */
+            REG8(mfs + 0x15u) = (uint8_t)m[MFS_FCR1_W];
+            REG8(mfs + 0x14u) = (uint8_t)(m[MFS_FCR0_W] & 0x03u);
+        }
+        REG8(mfs + MFS_SCR) = (uint8_t)(m[MFS_SCR_W] & ~SCR_UPCL);
+
+        REG16(bt + BT_TMCR) = 0;   /* FMD = 0: reset mode */
+        REG16(bt + BT_TMCR) = (uint16_t)(b[BT_TMCR_W] & ~(TMCR_STRG | TMCR_CTEN));
+        REG8(bt + 0x11u) = (uint8_t)b[BT_TMCR2_W];
+        REG16(bt) = (uint16_t)b[BT_PCSR_W];
+        REG16(bt + 4u) = (uint16_t)b[BT_PDUT_W];
+        REG8(bt + BT_STC) = (uint8_t)(b[BT_STC_W] & 0xF0u);   /* enables; request flags cannot be set */
+        /* Running before: enabled and started again by a software trigger. */
+        REG16(bt + BT_TMCR) = (uint16_t)(b[BT_TMCR_W] | ((b[BT_TMCR_W] & TMCR_CTEN) ? TMCR_STRG : 0u));
+    }
+    for (i = 0; i < 2u; i++) {
+        const uint32_t *d = w + W_DTIM + 3u * i;   /* Value, Control, BGLoad */
+        uint32_t t = DTIM + DT_TIMER2 * i;
+        REG32(t + DT_CONTROL) = 0;
+        REG32(t) = d[0];             /* Load: the current count continues from the captured Value */
+        REG32(t + DT_BGLOAD) = d[2]; /* the reload from the next period on, without touching the count */
+        REG32(t + DT_CONTROL) = d[1];
+    }
+    REG16(EXTI_ENIR) = (uint16_t)w[W_ENIR];
+    REG32(DMAC_DMACR) = w[W_DMACR];
+    wdt_write(HWWDT, w[W_HWWDT], w[W_HWWDT + 1]);
+    wdt_write(SWWDT, w[W_SWWDT], w[W_SWWDT + 1]);
+}
+
+__attribute__((noreturn)) static void halt(dsm_session_t *session)
+{
+    /* pause_sources left the watchdogs, timers and DMA off; only the NVIC is left to silence. */
+    uint32_t i;
+    for (i = 0; i < 2u; i++) REG32(0xE000E180u + 4u * i) = 0xFFFFFFFFu;   /* NVIC ICER0-1 */
+    dsmc_stop_forever(session);
+}
+
+/* Flash, SRAM0 + SRAM1 (contiguous) up to the DSMC-private region, and that region. */
+static const dsm_region_t regions[] = {
+    { DSM_REGION_FLASH, 0x00000000u, 0x80000u, (const uint8_t *)0x00000000u },
+    { DSM_REGION_SRAM, 0x1FFF8000u, (uint32_t)(uintptr_t)__dsmc_private_start - 0x1FFF8000u, (const uint8_t *)0x1FFF8000u },
+    DSMC_PRIVATE_REGION,
+};
+
+const dsmc_port_t dsmc_port_mb9bf506n = {
+    .board_id = "mb9bf506n",
+    .core_clock_hz = DSMC_FM3_CORE_CLOCK_HZ,
+    .irq_count = 48,
+    .region_count = 3,
+    .regions = regions,
+    .transport = &link,
+    .acknowledge_trigger = acknowledge_trigger,
+    .save_io = save_io,
+    .pause_sources = pause_sources,
+    .restore_io = restore_io,
+    .link_open = link_open,
+    .halt = halt,
+};
+
+/* The default board configuration; a firmware replaces it by defining dsmc_mb9bf506n_config. */
+__attribute__((weak)) const dsmc_mb9bf506n_config_t dsmc_mb9bf506n_config = {
+    .link_channel = 1,
+    .trigger = DSMC_FM3_TRIGGER_EXTI,
+    .trigger_channel = 0,
+    .pin_port = 1,
+    .link_bgr = 346,                  /* 40 MHz / 115200 - 1 */
+    .pin_pfr_bits = (1u << 1) | (1u << 2),   /* P11 = SIN1_1, P12 = SOT1_1 */
+    .pin_ade_clear = (1u << 1) | (1u << 2),  /* AN01, AN02 */
+    .pin_epfr = 7,
+    .pin_epfr_mask = (3u << 10) | (3u << 12),    /* EPFR07 SIN1S, SOT1B */
+    .pin_epfr_value = (2u << 10) | (2u << 12),   /* "_1" pins */
+    .timer_ticks_per_ms = 156,        /* 40 MHz / 256 / 1000 */
+};

@@ -1,0 +1,138 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Dsm.Protocol;
+using ELFSharp.ELF;
+using ELFSharp.ELF.Sections;
+
+namespace Dsm.Dsmc.Tests;
+
+/// <summary>
+/// The DSMC on QEMU mps2-an385 with its test firmware: the failure path (no host: restore and
+/// return) and a whole session with the C# host half (HELLO .. COMMITTED .. DONE, device stopped).
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class DsmcQemuTests
+{
+    private const int DsmIrq = 31;
+    private static readonly byte[] DeviceKey = Encoding.ASCII.GetBytes("dsmc-test-key");
+
+    [SetUp]
+    public void RequireQemu() => QemuDevice.RequireQemu();
+
+    [Test]
+    [CancelAfter(90_000)]
+    public void WithoutHost_DsmcTimesOutRestoresAndReturns_NoLineLostOrRepeated()
+    {
+        using var device = QemuDevice.Start(linkPort: null);
+        Assert.That(device.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "the firmware did not finish:\n" + device.Console);
+
+        var expected = new List<string> { "dsmc test firmware" };
+        for (int line = 1; line <= 12; line++)
+        {
+            expected.Add($"line {line}");
+            if (line == 4)
+            {
+                expected.Add("dsmc status 1 outcome 5");   // DSMC_STATUS_RETURNED, DSM_OUTCOME_TIMEOUT
+            }
+        }
+
+        expected.Add("done");
+        Assert.Multiple(() =>
+        {
+            Assert.That(device.ExitCode, Is.Zero, device.Console);
+            Assert.That(device.Console.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task WithHost_WholeSessionMovesTheSystem_DeviceStopsAndTheImageIsTheCapture(CancellationToken ct)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var device = QemuDevice.Start(port);
+        using var link = await listener.AcceptTcpClientAsync(ct);
+        using var stream = link.GetStream();
+        var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
+
+        var store = new CapturingStore();
+        var receiver = new MigrationReceiver(new UnknownFirmware(), store, new SingleKey(DeviceKey),
+            new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(5) });
+        MigrationResult result = await receiver.ReceiveAsync(pipe, ct);
+
+        await device.WaitForConsoleAsync("line 4\n", TimeSpan.FromSeconds(10));
+        await Task.Delay(300, ct);   // the device would print line 5 within 20 ms if it had gone on
+        var symbols = ReadSymbols(QemuDevice.FirmwarePath);
+        EmigratedSystem system = result.System;
+        RegionImage sram = system.Regions.Single(r => r.Descriptor.Kind == RegionKind.Sram);
+        byte[] deviceSram = await device.ReadMemoryAsync(sram.Descriptor.Base, sram.Descriptor.Size, ct);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Completion, Is.EqualTo(MigrationCompletion.Moved));
+            Assert.That(system.IsAuthenticated, Is.True);
+            Assert.That(store.Stored, Is.SameAs(system));
+            Assert.That(device.Console, Does.Not.Contain("line 5"), "the device must stop after COMMITTED");
+            Assert.That(system.Hello.BoardId, Is.EqualTo("mps2-an385"));
+            Assert.That(system.Hello.ResumeAddress, Is.EqualTo(symbols["dsmc_resume"] & ~1u));
+            Assert.That(system.CpuState.Pc, Is.EqualTo(symbols["dsmc_resume"] & ~1u));
+            Assert.That(system.CpuState.Xpsr & 0x1FFu, Is.EqualTo(16u + DsmIrq), "IPSR: the DSM exception");
+            Assert.That(system.CpuState.IsExceptionActive(16 + DsmIrq), Is.True, "the DSM exception is active");
+            Assert.That(system.CpuState.Primask, Is.EqualTo(1));
+            Assert.That(sram.Contents.ToArray(), Is.EqualTo(deviceSram), "SRAM as the device holds it after the capture");
+            Assert.That(system.Regions.Any(r => r.Descriptor.Kind == RegionKind.DsmcPrivate && r.Descriptor.Base == symbols["__dsmc_private_start"]));
+            // The application's line counter travelled with the SRAM: the system was captured at line 4.
+            uint counter = symbols["line_counter"] - sram.Descriptor.Base;
+            Assert.That(BitConverter.ToUInt32(sram.Contents.Span[(int)counter..]), Is.EqualTo(4u));
+        });
+    }
+
+    private static Dictionary<string, uint> ReadSymbols(string elfPath)
+    {
+        var elf = ELFReader.Load<uint>(elfPath);
+        try
+        {
+            var table = (ISymbolTable)elf.GetSection(".symtab");
+            var result = new Dictionary<string, uint>();
+            foreach (var symbol in table.Entries.OfType<SymbolEntry<uint>>())
+            {
+                result.TryAdd(symbol.Name, symbol.Value);
+            }
+
+            return result;
+        }
+        finally
+        {
+            elf.Dispose();
+        }
+    }
+
+    private sealed record StreamDuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    private sealed class UnknownFirmware : IFirmwareImageStore
+    {
+        public ValueTask<ReadOnlyMemory<byte>?> FindFlashImageAsync(ReadOnlyMemory<byte> buildId, RegionDescriptor region, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<ReadOnlyMemory<byte>?>(null);
+    }
+
+    private sealed class CapturingStore : IEmigratedSystemStore
+    {
+        public EmigratedSystem? Stored { get; private set; }
+
+        public Task StoreAsync(EmigratedSystem system, CancellationToken cancellationToken)
+        {
+            Stored = system;
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class SingleKey(byte[] key) : IDeviceKeyProvider
+    {
+        public ValueTask<ReadOnlyMemory<byte>?> FindKeyAsync(ReadOnlyMemory<byte> deviceId, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<ReadOnlyMemory<byte>?>(key);
+    }
+}

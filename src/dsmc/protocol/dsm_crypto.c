@@ -43,7 +43,7 @@ static uint32_t big_sigma(uint32_t x, unsigned a, unsigned b, unsigned c) { retu
 
 static void sha_block(dsm_sha256_t *c)
 {
-    uint32_t w[16], v[8], t1, i, j;
+    uint32_t w[16], v[8], t1, i;
     for (i = 0; i < 16; i++) {
         const uint8_t *b = c->buf + 4u * i;
         w[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -58,7 +58,8 @@ static void sha_block(dsm_sha256_t *c)
         }
         t1 = v[7] + big_sigma(v[4], 6, 11, 25) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i & 15u];
         /* Rotate the working variables: a..g become b..h, then e and a take the round's sums. */
-        for (j = 7; j > 0; j--) v[j] = v[j - 1];
+        /* Spelled out: as a loop, gcc turns it into a memmove call (250 bytes of libc). */
+        v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3]; v[3] = v[2]; v[2] = v[1]; v[1] = v[0];
         v[4] += t1;
         v[0] = t1 + big_sigma(v[1], 2, 13, 22) + ((v[1] & v[2]) ^ (v[1] & v[3]) ^ (v[2] & v[3]));
     }

@@ -2,7 +2,7 @@ namespace Dsm.Emulation.CortexM3.Cpu;
 
 /// <summary>
 /// Host code for one block, produced by an <see cref="IBlockTranslator"/>. It must behave exactly as the
-/// interpreter's <c>ExecuteBlock(block, block.Count)</c>: execute the whole block, update the registers,
+/// interpreter running the whole block: execute every instruction, update the registers,
 /// flags, PC, <see cref="CortexM3Cpu.Cycles"/> and <see cref="CortexM3Cpu.Instructions"/>, and return -1 to
 /// continue or a <see cref="StopReason"/>, with <paramref name="executed"/> instructions completed.
 /// </summary>

@@ -75,14 +75,17 @@ internal sealed class RegionCodeCache
                 marks[p] = 0;
             }
         }
+
+        // No PC is odd: chained successors compare Start with the PC, so an invalid block never matches again.
+        block.Start |= 1;
     }
 }
 
 /// <summary>
 /// The decoded-instruction cache: blocks are decoded on first execution and kept per region and code page.
 /// As the bus's <see cref="ICodeWriteObserver"/> it hears of every store into a marked page and invalidates
-/// exactly the blocks whose bytes were written; if that includes the block executing, the core leaves it
-/// after the storing instruction so the next fetch sees the new code.
+/// exactly the blocks whose bytes were written; the core then leaves the block it is running after the
+/// storing instruction, so a store into the running block (or just ahead of it) takes effect at the next fetch.
 /// </summary>
 internal sealed class CodeCache : ICodeWriteObserver
 {
@@ -90,22 +93,19 @@ internal sealed class CodeCache : ICodeWriteObserver
     public const int MaxBlockInstructions = 64;
 
     private readonly MemoryBus _bus;
+    private readonly CortexM3Cpu _cpu;
     private readonly Dictionary<MemoryRegion, RegionCodeCache> _regions = new();
     private RegionCodeCache? _last;
 
     /// <summary>Creates the cache and attaches it to the bus.</summary>
     /// <param name="bus">The bus.</param>
-    public CodeCache(MemoryBus bus)
+    /// <param name="cpu">The core, told when a store invalidates decoded code.</param>
+    public CodeCache(MemoryBus bus, CortexM3Cpu cpu)
     {
         _bus = bus;
+        _cpu = cpu;
         bus.CodeWriteObserver = this;
     }
-
-    /// <summary>The block executing, so a store into it can end it early.</summary>
-    public CodeBlock? Current { get; set; }
-
-    /// <summary>Set when <see cref="Current"/> was invalidated; the executor polls it after stores.</summary>
-    public bool CurrentInvalidated { get; set; }
 
     /// <summary>Blocks decoded so far (for tests and statistics).</summary>
     public long BlocksDecoded { get; private set; }
@@ -185,10 +185,9 @@ internal sealed class CodeCache : ICodeWriteObserver
     {
         cache.Remove(block);
         BlocksInvalidated++;
-        if (ReferenceEquals(block, Current))
-        {
-            CurrentInvalidated = true;
-        }
+
+        // The running block may be among them: the executor leaves its block after the storing instruction.
+        _cpu.NoteCodeModified();
     }
 
     private RegionCodeCache? FindCache(uint pc)

@@ -11,16 +11,27 @@ public sealed partial class CortexM3Cpu
 
     private CodeCache _code = null!;
     private CodeBlock _itScratch = null!;
+    private IBlockTranslator? _translator;
+
+    // Set by the code cache when a store invalidated decoded code; the executors leave their block after the store.
+    private bool _codeModified;
 
     /// <summary>A translator for hot blocks, or null to interpret everything.</summary>
-    internal IBlockTranslator? BlockTranslator { get; set; }
+    internal IBlockTranslator? BlockTranslator
+    {
+        get => _translator;
+        set => _translator = value;
+    }
 
     /// <summary>The decoded-instruction cache.</summary>
     internal CodeCache CodeCache => _code;
 
+    /// <summary>Called by the code cache when decoded instructions were invalidated by a store.</summary>
+    internal void NoteCodeModified() => _codeModified = true;
+
     private void InitializeExecution()
     {
-        _code = new CodeCache(Bus);
+        _code = new CodeCache(Bus, this);
         _itScratch = new CodeBlock([default], [0, 0], null);
     }
 
@@ -39,7 +50,6 @@ public sealed partial class CortexM3Cpu
     {
         RefreshMemoryMap();
         long remaining = maxInstructions;
-        CodeBlock? previous = null;
         while (true)
         {
             if (_stopRequested)
@@ -54,11 +64,10 @@ public sealed partial class CortexM3Cpu
             }
 
             int status;
-            int executed;
             if (_itState != 0)
             {
-                status = StepInItBlock(out executed);
-                previous = null;
+                status = StepInItBlock(out int executed);
+                remaining -= executed;
             }
             else if (!_thumb)
             {
@@ -66,24 +75,9 @@ public sealed partial class CortexM3Cpu
             }
             else
             {
-                var block = NextBlock(previous, _pc);
-                if (block.Compiled is { } compiled && block.Count <= remaining)
-                {
-                    status = compiled(this, block, out executed);
-                }
-                else
-                {
-                    status = ExecuteBlock(block, block.Count <= remaining ? block.Count : (int)remaining, out executed);
-                    if (BlockTranslator is { } translator && ++block.ExecutionCount == translator.HotThreshold && block.IsValid)
-                    {
-                        block.Compiled = translator.Translate(block);
-                    }
-                }
-
-                previous = block.Cache is null ? null : block;
+                status = RunFast(ref remaining);
             }
 
-            remaining -= executed;
             if (status != Continue)
             {
                 return (StopReason)status;
@@ -97,14 +91,15 @@ public sealed partial class CortexM3Cpu
     {
         if (previous is not null)
         {
+            // An invalidated block's Start is odd, so it never matches.
             var next = previous.Next0;
-            if (next is not null && next.Start == pc && next.IsValid)
+            if (next is not null && next.Start == pc)
             {
                 return next;
             }
 
             next = previous.Next1;
-            if (next is not null && next.Start == pc && next.IsValid)
+            if (next is not null && next.Start == pc)
             {
                 return next;
             }
@@ -175,7 +170,7 @@ public sealed partial class CortexM3Cpu
         scratch.Addresses[1] = pc + d.Length;
         scratch.Start = pc;
         scratch.End = pc + d.Length;
-        int status = ExecuteBlock(scratch, 1, out executed);
+        int status = ExecuteGeneral(scratch, 0, 1, out executed);
         if (executed == 1)
         {
             AdvanceItState();
@@ -206,6 +201,9 @@ public sealed partial class CortexM3Cpu
         table[(int)Op.AsrsReg] = Op.AsrReg;
         table[(int)Op.RorsReg] = Op.RorReg;
         table[(int)Op.Muls] = Op.Mul;
+        table[(int)Op.LslsImm] = Op.LslImm;
+        table[(int)Op.LsrsImm] = Op.LsrImm;
+        table[(int)Op.AsrsImm] = Op.AsrImm;
         return table;
     }
 

@@ -119,6 +119,52 @@ public sealed partial class CortexM3Cpu
         return ReadSlow(address, 1, out value);
     }
 
+    /// <summary>The value a failed <see cref="Load32"/>/<see cref="Load16"/>/<see cref="Load8"/> returns (bit 32 set).</summary>
+    private const ulong LoadFailed = 1UL << 32;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Load32(uint address)
+    {
+        var r = Slot(_readMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit4 && (address & _unalignedMask4) == 0)
+        {
+            return Unsafe.ReadUnaligned<uint>(ref At(r.Data, offset));
+        }
+
+        return LoadSlow(address, 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Load16(uint address)
+    {
+        var r = Slot(_readMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit2 && (address & _unalignedMask2) == 0)
+        {
+            return Unsafe.ReadUnaligned<ushort>(ref At(r.Data, offset));
+        }
+
+        return LoadSlow(address, 2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Load8(uint address)
+    {
+        var r = Slot(_readMap, address);
+        uint offset = address - r.Base;
+        if (offset < r.Limit1)
+        {
+            return At(r.Data, offset);
+        }
+
+        return LoadSlow(address, 1);
+    }
+
+    /// <summary>The general path of the Load* helpers: the value, or <see cref="LoadFailed"/> with the fault recorded.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong LoadSlow(uint address, int size) => ReadSlow(address, size, out uint value) ? value : LoadFailed;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Write32(uint address, uint value)
     {

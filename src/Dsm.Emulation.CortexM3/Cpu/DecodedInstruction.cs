@@ -83,7 +83,10 @@ internal struct DecodedInstruction
     /// <summary>Shift amount, rotation, or bit position.</summary>
     public byte ShiftAmount;
 
-    /// <summary>Condition for B&lt;cond&gt;, addressing mode for <see cref="Op.LdrPc"/>, SYSm for MRS/MSR.</summary>
+    /// <summary>
+    /// Condition for B&lt;cond&gt;, addressing mode for <see cref="Op.LdrPc"/>, SYSm for MRS/MSR, CPS flags; for every
+    /// other operation the bits cleared in a result written to Rd (3 when Rd is SP, whose bits [1:0] are zero).
+    /// </summary>
     public byte Aux;
 
     /// <summary>Immediate: operand, offset (two's complement), absolute address, register list, or raw halfwords.</summary>

@@ -89,6 +89,9 @@ internal enum Op : byte
     // Encodings that fault when executed (Imm = the halfwords, first in the low half).
     Undefined, Unpredictable, NoCoprocessor, FetchFault,
 
+    // MOV/MOVS with an immediate LSL (1-31), LSR or ASR (1-32): the common shifts, without the generic shift dispatch.
+    LslImm, LslsImm, LsrImm, LsrsImm, AsrImm, AsrsImm,
+
     /// <summary>One past the last operation.</summary>
     Count,
 }

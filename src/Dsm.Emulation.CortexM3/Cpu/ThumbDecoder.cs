@@ -122,6 +122,12 @@ internal static class ThumbDecoder
             d.Cycles = DefaultCycles(d.Op);
         }
 
+        if (d.Rd == SP && d.Op is not (Op.BCond or Op.LdrPc or Op.Mrs or Op.Msr or Op.Cps))
+        {
+            // The fast loop writes results as "value & ~Aux": SP writes drop bits [1:0].
+            d.Aux = 3;
+        }
+
         if (EndsBlock(d.Op))
         {
             d.Flags |= InstructionFlags.EndsBlock;
@@ -231,6 +237,11 @@ internal static class ThumbDecoder
     {
         bool plain = kind == ShiftKind.Lsl && amount == 0;
         c.D.Op = AluOp(family, plain ? 1 : 2, setFlags);
+        if (family == Alu.Mov && !plain && kind is ShiftKind.Lsl or ShiftKind.Lsr or ShiftKind.Asr)
+        {
+            c.D.Op = (Op)((int)Op.LslImm + ((int)kind * 2) + (setFlags ? 1 : 0));
+        }
+
         c.Regs(rd, rn, rm);
         c.D.ShiftType = (byte)kind;
         c.D.ShiftAmount = (byte)amount;

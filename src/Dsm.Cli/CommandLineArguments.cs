@@ -5,7 +5,8 @@ namespace Dsm.Cli;
 /// <param name="ValueName">Placeholder of the option's value in help ("N"), or null for a flag.</param>
 /// <param name="Description">One-line help text.</param>
 /// <param name="ShortName">Optional one-letter alias without the dash.</param>
-public sealed record OptionSpec(string Name, string? ValueName, string Description, char? ShortName = null)
+/// <param name="Repeatable">Whether the option may be given more than once (each value is kept, see <see cref="CommandLineArguments.GetAll"/>).</param>
+public sealed record OptionSpec(string Name, string? ValueName, string Description, char? ShortName = null, bool Repeatable = false)
 {
     /// <summary>Whether the option takes a value.</summary>
     public bool TakesValue => ValueName is not null;
@@ -24,6 +25,7 @@ public sealed class UsageException(string message) : Exception(message);
 public sealed class CommandLineArguments
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _repeated = new(StringComparer.Ordinal);
 
     private CommandLineArguments()
     {
@@ -105,7 +107,17 @@ public sealed class CommandLineArguments
                 throw new UsageException($"option '--{spec.Name}' takes no value");
             }
 
-            if (!parsed._options.TryAdd(spec.Name, value))
+            if (spec.Repeatable && value is not null)
+            {
+                parsed._options[spec.Name] = value;
+                if (!parsed._repeated.TryGetValue(spec.Name, out var values))
+                {
+                    parsed._repeated[spec.Name] = values = new List<string>();
+                }
+
+                values.Add(value);
+            }
+            else if (!parsed._options.TryAdd(spec.Name, value))
             {
                 throw new UsageException($"option '--{spec.Name}' is given more than once");
             }
@@ -123,6 +135,12 @@ public sealed class CommandLineArguments
     /// <param name="name">Long name.</param>
     /// <returns>The value or null.</returns>
     public string? Get(string name) => _options.GetValueOrDefault(name);
+
+    /// <summary>Every value of a repeatable option, in command-line order; empty when absent.</summary>
+    /// <param name="name">Long name.</param>
+    /// <returns>The values.</returns>
+    public IReadOnlyList<string> GetAll(string name) =>
+        _repeated.TryGetValue(name, out var values) ? values : Get(name) is { } single ? [single] : [];
 
     /// <summary>A positive integer option (digits, optionally with '_' separators or a k/M/G suffix for 10^3/10^6/10^9).</summary>
     /// <param name="name">Long name.</param>

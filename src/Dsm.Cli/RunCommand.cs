@@ -3,6 +3,8 @@ using Dsm.Emulation.CortexM3;
 using Dsm.Emulation.CortexM3.Cpu;
 using Dsm.Emulation.CortexM3.Elf;
 using Dsm.Emulation.CortexM3.Semihosting;
+using Dsm.Emulation.CortexM3.Timing;
+using Dsm.Peripherals.FM3;
 using Microsoft.Extensions.Logging;
 
 namespace Dsm.Cli;
@@ -24,6 +26,12 @@ internal sealed class RunCommand : ICliCommand
         the board's console UART) goes to standard output, semihosting stderr to standard error. dsm
         exits with the guest's exit code. Arguments after -- are appended to the command line the guest
         reads with SYS_GET_CMDLINE (which starts with FILE.elf). Default board: {BoardRegistry.DefaultBoardName}.
+
+        Time is deterministic by default: virtual time counts core cycles, and a guest sleeping in WFI/WFE
+        jumps to its next timer event, so every run is the same. --realtime keeps virtual time in step with
+        the wall clock instead (sleeps really wait), as a host running a migrated system does.
+        --checkpoint-every N saves the whole machine to a state image every N instructions and continues on
+        a new machine restored from it; the output is the same as without it.
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
@@ -31,6 +39,9 @@ internal sealed class RunCommand : ICliCommand
         new OptionSpec("board", "NAME", $"Board to run on (default {BoardRegistry.DefaultBoardName})", 'b'),
         new OptionSpec("max-instructions", "N", "Stop with exit code 124 after N instructions (k/M/G suffixes allowed)", 'n'),
         new OptionSpec("stats", null, "Print instructions, cycles, host seconds and MIPS to standard error"),
+        new OptionSpec("realtime", null, "Keep virtual time in step with the wall clock (default: deterministic, as fast as possible)"),
+        new OptionSpec("checkpoint-every", "N", "Round-trip the machine through a state image every N instructions (k/M/G suffixes allowed)"),
+        new OptionSpec("uart", "CH=BACKEND", "Connect UART channel CH (mb9bf506n) to stdio, none, tcp:HOST:PORT or tcp-listen:HOST:PORT; repeatable", Repeatable: true),
         new OptionSpec("trace", null, "Print the address of every executed instruction to standard error (slow)"),
         new OptionSpec("verbose", null, "Log debug messages to standard error", 'v'),
     ];
@@ -44,12 +55,9 @@ internal sealed class RunCommand : ICliCommand
 
         string path = arguments.Positional[0];
         string boardName = arguments.Get("board") ?? BoardRegistry.DefaultBoardName;
-        if (!context.Boards.TryGet(boardName, out var board))
-        {
-            throw new UsageException($"unknown board '{boardName}' (known: {string.Join(", ", context.Boards.Boards.Select(b => b.Name))})");
-        }
-
+        var board = context.Boards.Create(boardName, arguments.GetAll("uart"));
         long maxInstructions = arguments.GetPositiveInteger("max-instructions", long.MaxValue);
+        long checkpointEvery = arguments.GetPositiveInteger("checkpoint-every", 0);
         bool trace = arguments.Has("trace");
         var error = context.Error;
 
@@ -79,31 +87,104 @@ internal sealed class RunCommand : ICliCommand
             StandardInput = context.Input,
             CommandLine = string.Join(' ', arguments.PassThrough.Prepend(path)),
             ConsoleIsInteractive = context.InputIsInteractive,
+            PacingMode = arguments.Has("realtime") ? PacingMode.RealTime : PacingMode.Deterministic,
             InstructionTrace = trace ? pc => error.WriteLine($"trace: 0x{pc:X8} {machine?.DescribeAddress(pc)}".TrimEnd()) : null,
         };
         machine = Machine.Create(board, options, loggerFactory);
+        var firstMachine = machine;
         try
         {
-            machine.LoadElf(image);
+            try
+            {
+                machine.LoadElf(image);
+            }
+            catch (ElfLoadException e)
+            {
+                error.WriteLine($"dsm: cannot run {path}: {e.Message}");
+                return Task.FromResult(ExitCodes.BadImage);
+            }
+
+            machine.Reset();
+            RunResult result;
+            if (checkpointEvery == 0)
+            {
+                result = machine.Run(maxInstructions, cancellationToken);
+            }
+            else
+            {
+                // Fresh machines are built without host channels: the first machine's channels move over.
+                var bareBoard = context.Boards.Create(boardName, []);
+                result = RunWithCheckpoints(ref machine, checkpointEvery, maxInstructions, () =>
+                {
+                    var fresh = Machine.Create(bareBoard, options, loggerFactory);
+                    fresh.LoadElf(image);
+                    return fresh;
+                }, cancellationToken);
+            }
+
+            context.Out.Flush();
+            if (arguments.Has("stats"))
+            {
+                WriteStatistics(error, result);
+            }
+
+            int exitCode = Conclude(path, result, error);
+            error.Flush();
+            return Task.FromResult(exitCode);
         }
-        catch (ElfLoadException e)
+        finally
         {
-            error.WriteLine($"dsm: cannot run {path}: {e.Message}");
-            return Task.FromResult(ExitCodes.BadImage);
+            ReleaseHostChannels(firstMachine);
         }
+    }
 
-        machine.Reset();
-        var result = machine.Run(maxInstructions, cancellationToken);
-        context.Out.Flush();
-
-        if (arguments.Has("stats"))
+    /// <summary>
+    /// Runs <paramref name="machine"/> in stretches of <paramref name="interval"/> instructions; after each, exports its
+    /// state and continues on a new machine that imported it. The results are summed into one.
+    /// </summary>
+    internal static RunResult RunWithCheckpoints(ref Machine machine, long interval, long maxInstructions, Func<Machine> createFresh, CancellationToken cancellationToken)
+    {
+        ulong instructions = 0, cycles = 0;
+        var elapsed = TimeSpan.Zero;
+        long remaining = maxInstructions;
+        while (true)
         {
-            WriteStatistics(error, result);
-        }
+            var part = machine.Run(Math.Min(interval, remaining), cancellationToken);
+            instructions += part.Instructions;
+            cycles += part.Cycles;
+            elapsed += part.Elapsed;
+            remaining -= (long)Math.Min((ulong)remaining, part.Instructions);
+            if (part.StopReason != StopReason.InstructionLimit || remaining == 0)
+            {
+                return part with { Instructions = instructions, Cycles = cycles, Elapsed = elapsed };
+            }
 
-        int exitCode = Conclude(path, result, error);
-        error.Flush();
-        return Task.FromResult(exitCode);
+            byte[] state = machine.ExportState();
+            var fresh = createFresh();
+            fresh.ImportState(state);
+            MoveHostChannels(machine, fresh);
+            machine = fresh;
+        }
+    }
+
+    private static void MoveHostChannels(Machine from, Machine to)
+    {
+        if (from.Devices.GetValueOrDefault(Mb9bf506n.DeviceName) is Mb9bf506n.ResettableBoard source
+            && to.Devices.GetValueOrDefault(Mb9bf506n.DeviceName) is Mb9bf506n.ResettableBoard target)
+        {
+            for (int channel = 0; channel < source.Board.Serial.Count; channel++)
+            {
+                target.Board.Serial[channel].Attach(source.Board.Serial[channel].Backend);
+            }
+        }
+    }
+
+    private static void ReleaseHostChannels(Machine machine)
+    {
+        if (machine.Devices.GetValueOrDefault(Mb9bf506n.DeviceName) is Mb9bf506n.ResettableBoard board)
+        {
+            board.Board.Dispose();
+        }
     }
 
     private static int Conclude(string path, RunResult result, TextWriter error)

@@ -1,9 +1,12 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dsm.Emulation.CortexM3.Boards;
 using Dsm.Emulation.CortexM3.Cpu;
 using Dsm.Emulation.CortexM3.Elf;
 using Dsm.Emulation.CortexM3.Memory;
 using Dsm.Emulation.CortexM3.Semihosting;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
 using Microsoft.Extensions.Logging;
@@ -24,13 +27,23 @@ namespace Dsm.Emulation.CortexM3;
 /// </summary>
 public sealed partial class Machine
 {
+    // Most cycles one instruction can take, an exception entry before it included: bounds how many instructions
+    // may run toward a deadline without passing it (the core stops after a number of instructions, not cycles).
+    private const ulong MaxCyclesPerInstruction = 32;
+
     private readonly MachineOptions _options;
     private readonly Dictionary<string, object> _devices = new(StringComparer.Ordinal);
+    private readonly List<object> _deviceOrder = new();
     private readonly Stream _standardOutput;
     private readonly Stream _standardError;
     private readonly ILogger _logger;
+    private readonly Pacer _pacer;
+    private readonly Func<ulong> _coreCycles;
+    private readonly ConcurrentQueue<Action> _hostInputs = new();
     private ResetRequest? _pendingReset;
-    private ulong _cyclesAtTimeSync; // the core's cycle count when virtual time last caught up with it
+    private SleepState _sleep;
+    private ulong _sliceEnd;
+    private bool _pacerAnchored;
 
     private Machine(BoardDefinition board, MachineOptions options, ILoggerFactory loggerFactory)
     {
@@ -68,7 +81,8 @@ public sealed partial class Machine
             () => OnResetRequested(ResetRequest.System),
             _standardOutput,
             loggerFactory,
-            _devices));
+            _devices,
+            _deviceOrder));
 
         Semihosting = new SemihostingHandler(
             new SemihostingOptions
@@ -85,9 +99,15 @@ public sealed partial class Machine
 
         Cpu = new CortexM3Cpu(Bus) { BreakpointHandler = Semihosting };
 
-        // Registers read in the middle of a slice see the core's own cycle count, never behind the scheduler.
-        SystemControl.Clock = () => Scheduler.Now + (Cpu.Cycles - _cyclesAtTimeSync);
+        // While the core runs a slice, virtual time follows its cycle counter, so SysTick, the DWT and devices that
+        // read the time or schedule events from a register access see the instant of the access.
+        _coreCycles = () => Cpu.Cycles;
+        SystemControl.Clock = () => Scheduler.Now;
         SystemControl.AttachCore(Cpu);
+        Scheduler.EarliestDeadlineChanged += OnEarliestDeadlineChanged;
+        _pacer = new Pacer(Scheduler, options.PacingMode, options.TimeProvider);
+        _coreState = new CoreStateSection(this);
+        _memoryState = new MemoryContentsState(Bus);
     }
 
     /// <summary>Base address of the DWT unit.</summary>
@@ -196,12 +216,15 @@ public sealed partial class Machine
     }
 
     /// <summary>
-    /// Runs the guest until it exits through semihosting, faults, stops for another reason, executes
-    /// <paramref name="maxInstructions"/> instructions or <paramref name="cancellationToken"/> fires
-    /// (checked between slices of <see cref="MachineOptions.SliceInstructions"/>).
+    /// Runs the guest until it exits through semihosting, faults, sleeps with nothing left to wake it, executes
+    /// <paramref name="maxInstructions"/> instructions or <paramref name="cancellationToken"/> fires (checked between
+    /// slices of at most <see cref="MachineOptions.SliceInstructions"/>). When the core sleeps (WFI/WFE) and nothing
+    /// can wake it yet, virtual time jumps to the next timed event (<see cref="PacingMode.Deterministic"/>) or the
+    /// call waits for the wall clock to reach it (<see cref="PacingMode.RealTime"/>); in real time the guest never
+    /// runs ahead of the wall clock. Call from one thread at a time (see <see cref="Post"/> for host input).
     /// </summary>
-    /// <param name="maxInstructions">Instruction budget for this call.</param>
-    /// <param name="cancellationToken">Stops the run between slices; the result then has <see cref="RunResult.Cancelled"/> set.</param>
+    /// <param name="maxInstructions">Instruction budget for this call (time spent asleep costs none).</param>
+    /// <param name="cancellationToken">Stops the run between slices and ends real-time waits; the result then has <see cref="RunResult.Cancelled"/> set.</param>
     /// <returns>Why and where the run ended.</returns>
     public RunResult Run(long maxInstructions = long.MaxValue, CancellationToken cancellationToken = default)
     {
@@ -209,60 +232,26 @@ public sealed partial class Machine
         var stopwatch = Stopwatch.StartNew();
         ulong startInstructions = Cpu.Instructions;
         ulong startCycles = Cpu.Cycles;
-        var trace = _options.InstructionTrace;
-        long sliceSize = trace is null ? _options.SliceInstructions : 1;
+        bool realTime = _options.PacingMode == PacingMode.RealTime;
+        if (realTime && !_pacerAnchored)
+        {
+            _pacer.Start(Scheduler.Now);
+            _pacerAnchored = true;
+        }
+
         long remaining = maxInstructions;
-        StopReason reason = StopReason.InstructionLimit;
-        bool cancelled = false;
-
-        while (Semihosting.ExitCode is null)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                cancelled = true;
-                reason = StopReason.StopRequested;
-                break;
-            }
-
-            if (remaining == 0)
-            {
-                reason = StopReason.InstructionLimit;
-                break;
-            }
-
-            long slice = Math.Min(remaining, sliceSize);
-            ulong untilEvent = Scheduler.NextDeadline - Math.Min(Scheduler.NextDeadline, Scheduler.Now);
-            if (untilEvent < (ulong)slice)
-            {
-                // Every instruction takes at least a cycle, so this many cannot run far past the deadline.
-                slice = Math.Max(1, (long)untilEvent);
-            }
-
-            trace?.Invoke(Cpu.Pc);
-            ulong before = Cpu.Instructions;
-            reason = Cpu.Run(slice);
-            remaining -= (long)Math.Min((ulong)remaining, Cpu.Instructions - before);
-            SynchronizeTime();
-
-            if (_pendingReset is { } request && Semihosting.ExitCode is null)
-            {
-                PerformRequestedReset(request);
-                continue;
-            }
-
-            if (reason != StopReason.InstructionLimit)
-            {
-                break;
-            }
-        }
-
-        if (Semihosting.ExitCode is not null)
-        {
-            reason = StopReason.StopRequested;
-        }
-
+        var end = Execute(ref remaining, ulong.MaxValue, realTime, cancellationToken, out StopReason coreStop);
         FlushOutputs();
         stopwatch.Stop();
+
+        var reason = end switch
+        {
+            LoopEnd.Exited or LoopEnd.Cancelled => StopReason.StopRequested,
+            LoopEnd.InstructionLimit => StopReason.InstructionLimit,
+            LoopEnd.Sleeping => StopReason.Sleeping,
+            _ => coreStop,
+        };
+        bool cancelled = end == LoopEnd.Cancelled;
         bool abnormal = Semihosting.ExitCode is null && !cancelled;
         var fault = reason is StopReason.Fault or StopReason.Lockup ? Cpu.LastFault : null;
         return new RunResult
@@ -276,6 +265,270 @@ public sealed partial class Machine
             Fault = fault,
             FaultDescription = abnormal ? DescribeStop(reason, fault) : null,
         };
+    }
+
+    /// <summary>
+    /// Runs the guest until virtual time reaches <paramref name="virtualTimeLimit"/> (the first instruction boundary at
+    /// or after it), without ever blocking on the wall clock: for hosts that pace many machines on a few threads.
+    /// A core that sleeps with nothing to wake it before the limit lets virtual time pass up to the limit and the
+    /// call returns <see cref="SliceOutcome.Sleeping"/> with the deadline of the next timed event, at which the host
+    /// should call again (or earlier, after <see cref="Post"/>ing input). <see cref="MachineOptions.PacingMode"/> is
+    /// not consulted: the host does the pacing. Call from one thread at a time.
+    /// </summary>
+    /// <param name="virtualTimeLimit">Virtual time (core cycles, see <see cref="EventScheduler.Now"/>) to stop at.</param>
+    /// <param name="maxInstructions">Instruction budget for this call.</param>
+    /// <returns>Why the slice ended and when the machine next needs the host.</returns>
+    public MachineSliceResult RunSlice(ulong virtualTimeLimit, long maxInstructions = long.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxInstructions);
+        ulong startInstructions = Cpu.Instructions;
+        long remaining = maxInstructions;
+        var end = Execute(ref remaining, virtualTimeLimit, blockOnWallClock: false, CancellationToken.None, out StopReason coreStop);
+        FlushOutputs();
+        var outcome = end switch
+        {
+            LoopEnd.Exited => SliceOutcome.Exited,
+            LoopEnd.TimeLimit => SliceOutcome.TimeLimit,
+            LoopEnd.InstructionLimit => SliceOutcome.InstructionLimit,
+            LoopEnd.Sleeping or LoopEnd.SleepingUntilLater => SliceOutcome.Sleeping,
+            _ => SliceOutcome.Faulted,
+        };
+        var fault = coreStop is StopReason.Fault or StopReason.Lockup && outcome == SliceOutcome.Faulted ? Cpu.LastFault : null;
+        return new MachineSliceResult
+        {
+            Outcome = outcome,
+            VirtualTime = Scheduler.Now,
+            WakeAt = outcome == SliceOutcome.Sleeping ? Scheduler.NextDeadline : Scheduler.Now,
+            Instructions = Cpu.Instructions - startInstructions,
+            ExitCode = Semihosting.ExitCode,
+            StopReason = outcome == SliceOutcome.Faulted ? coreStop : null,
+            Fault = fault,
+            FaultDescription = outcome == SliceOutcome.Faulted ? DescribeStop(coreStop, fault) : null,
+        };
+    }
+
+    /// <summary>
+    /// Queues host input for the machine's thread: a received UART byte, a pin change, anything that touches
+    /// devices. Thread-safe; the only member that may be called while another thread runs the machine. The action
+    /// runs on the thread running the machine at the next slice boundary (the running slice is cut short, a
+    /// real-time sleep ends early), so devices are never touched concurrently with the core. Nothing runs until
+    /// someone calls <see cref="Run"/> or <see cref="RunSlice"/>.
+    /// </summary>
+    /// <param name="input">The action; it runs between instructions with virtual time at that boundary.</param>
+    public void Post(Action input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        _hostInputs.Enqueue(input);
+        Cpu.RequestStop();
+        _pacer.Wake();
+    }
+
+    // The run loop shared by Run and RunSlice.
+    private LoopEnd Execute(ref long remaining, ulong timeLimit, bool blockOnWallClock, CancellationToken cancellationToken, out StopReason coreStop)
+    {
+        coreStop = StopReason.InstructionLimit;
+        while (true)
+        {
+            ApplyHostInputs();
+            if (Semihosting.ExitCode is not null)
+            {
+                return LoopEnd.Exited;
+            }
+
+            if (_pendingReset is { } request)
+            {
+                PerformRequestedReset(request);
+                continue;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return LoopEnd.Cancelled;
+            }
+
+            if (_sleep == SleepState.LockedUp)
+            {
+                coreStop = StopReason.Lockup;
+                return LoopEnd.CoreStopped;
+            }
+
+            if (_sleep != SleepState.Running && !TryWake())
+            {
+                ulong next = Scheduler.NextDeadline;
+                if (next == ulong.MaxValue)
+                {
+                    return LoopEnd.Sleeping; // nothing scheduled and nothing pending: asleep until host input or forever
+                }
+
+                if (next > timeLimit)
+                {
+                    Scheduler.AdvanceTo(Math.Max(timeLimit, Scheduler.Now));
+                    return LoopEnd.SleepingUntilLater;
+                }
+
+                if (blockOnWallClock)
+                {
+                    try
+                    {
+                        next = _pacer.Sleep(Scheduler.Now, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return LoopEnd.Cancelled;
+                    }
+                }
+
+                Scheduler.AdvanceTo(Math.Max(next, Scheduler.Now));
+                continue;
+            }
+
+            if (remaining == 0)
+            {
+                return LoopEnd.InstructionLimit;
+            }
+
+            if (Scheduler.Now >= timeLimit)
+            {
+                return LoopEnd.TimeLimit;
+            }
+
+            ulong sliceEnd = Math.Min(timeLimit, blockOnWallClock ? _pacer.SliceEnd(Scheduler.Now) : Scheduler.NextDeadline);
+            if (blockOnWallClock)
+            {
+                try
+                {
+                    _pacer.WaitUntilDue(Scheduler.Now, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return LoopEnd.Cancelled;
+                }
+            }
+
+            var reason = RunCore(ref remaining, sliceEnd);
+            switch (reason)
+            {
+                case StopReason.InstructionLimit or StopReason.StopRequested:
+                    break; // the slice reached its end, or something asked for attention: look again
+                case StopReason.Sleeping:
+                    _sleep = SleepKindOfLastInstruction();
+                    break;
+                case StopReason.Lockup:
+                    _sleep = SleepState.LockedUp;
+                    coreStop = reason;
+                    return LoopEnd.CoreStopped;
+                default:
+                    coreStop = reason;
+                    return LoopEnd.CoreStopped;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the core for at most one slice (<see cref="MachineOptions.SliceInstructions"/> instructions) and never past
+    /// the first instruction boundary at or after virtual time <paramref name="sliceEnd"/>; then fires the events that
+    /// became due. A device that schedules an earlier event during the slice moves the end (<see cref="OnEarliestDeadlineChanged"/>).
+    /// </summary>
+    private StopReason RunCore(ref long remaining, ulong sliceEnd)
+    {
+        var trace = _options.InstructionTrace;
+        long budget = Math.Min(remaining, trace is null ? _options.SliceInstructions : 1);
+        _sliceEnd = sliceEnd;
+        Scheduler.BeginCoreSlice(_coreCycles);
+        try
+        {
+            while (true)
+            {
+                ulong now = Scheduler.Now;
+                if (budget == 0 || now >= _sliceEnd)
+                {
+                    return StopReason.InstructionLimit;
+                }
+
+                // The core cannot stop at a cycle count, only after a number of instructions: run no more than can
+                // complete before the deadline, then single instructions up to it.
+                ulong cyclesLeft = _sliceEnd - now;
+                long count = cyclesLeft / MaxCyclesPerInstruction >= (ulong)budget ? budget : Math.Max(1, (long)(cyclesLeft / MaxCyclesPerInstruction));
+                trace?.Invoke(Cpu.Pc);
+                ulong before = Cpu.Instructions;
+                var reason = Cpu.Run(count);
+                long executed = (long)Math.Min((ulong)budget, Cpu.Instructions - before);
+                budget -= executed;
+                remaining -= executed;
+                if (reason != StopReason.InstructionLimit)
+                {
+                    return reason;
+                }
+            }
+        }
+        finally
+        {
+            Scheduler.EndCoreSlice();
+        }
+    }
+
+    private void OnEarliestDeadlineChanged(ulong deadline)
+    {
+        if (Scheduler.InCoreSlice && deadline < _sliceEnd)
+        {
+            // A device scheduled an event in the middle of the slice (a register write started a transfer): the core
+            // must stop at it. Until the core honours a cycle limit itself it stops at the next block boundary.
+            _sliceEnd = deadline;
+            Cpu.RequestStop();
+        }
+    }
+
+    private void ApplyHostInputs()
+    {
+        while (_hostInputs.TryDequeue(out var input))
+        {
+            input();
+        }
+    }
+
+    // Whether the sleeping core has a wake-up event now; consumes the event register for WFE.
+    private bool TryWake()
+    {
+        var exceptions = SystemControl.Exceptions;
+        bool wake = _sleep switch
+        {
+            SleepState.WaitForInterrupt or SleepState.SleepOnExit => exceptions.WakesFromWfi,
+            SleepState.WaitForEvent => Cpu.EventRegister || exceptions.MayPreempt,
+            _ => false,
+        };
+        if (wake)
+        {
+            if (_sleep == SleepState.WaitForEvent)
+            {
+                Cpu.EventRegister = false;
+            }
+
+            _sleep = SleepState.Running;
+        }
+
+        return wake;
+    }
+
+    // The core reported Sleeping with the PC after the WFI or WFE (either width) that put it to sleep.
+    private SleepState SleepKindOfLastInstruction()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        uint pc = Cpu.Pc;
+        if (Bus.TryPeek(pc - 2, bytes[2..]))
+        {
+            ushort last = BinaryPrimitives.ReadUInt16LittleEndian(bytes[2..]);
+            if (last == 0xBF20)
+            {
+                return SleepState.WaitForEvent;
+            }
+
+            if (last == 0x8002 && Bus.TryPeek(pc - 4, bytes[..2]) && BinaryPrimitives.ReadUInt16LittleEndian(bytes) == 0xF3AF)
+            {
+                return SleepState.WaitForEvent;
+            }
+        }
+
+        return SleepState.WaitForInterrupt;
     }
 
     private void OnResetRequested(ResetRequest request)
@@ -302,24 +555,17 @@ public sealed partial class Machine
         _pendingReset = null;
         SystemControl.Reset();
 
-        // The core keeps its own copies of VTOR and the CCR traps; after a reset they are the SCS's reset values.
+        CopyCoreConfiguration();
+        Cpu.Reset();
+        _sleep = SleepState.Running; // virtual time runs on from where it was
+    }
+
+    // The core keeps its own copies of VTOR and the CCR traps: after a reset or an import they are the SCS's values.
+    private void CopyCoreConfiguration()
+    {
         Cpu.VectorTableOffset = SystemControl.VectorTableOffset;
         Cpu.DivideByZeroTrap = SystemControl.DivideByZeroTrap;
         Cpu.UnalignedTrap = SystemControl.UnalignedTrap;
-        Cpu.Reset();
-        _cyclesAtTimeSync = Cpu.Cycles; // virtual time runs on from where it was
-    }
-
-    // Moves virtual time forward by the cycles the core ran since the last call, firing due events.
-    private void SynchronizeTime()
-    {
-        ulong cycles = Cpu.Cycles;
-        ulong ran = cycles - _cyclesAtTimeSync;
-        _cyclesAtTimeSync = cycles;
-        if (ran > 0)
-        {
-            Scheduler.AdvanceTo(Scheduler.Now + ran);
-        }
     }
 
     private void PerformRequestedReset(ResetRequest request)
@@ -333,6 +579,7 @@ public sealed partial class Machine
         else
         {
             Cpu.Reset();
+            _sleep = SleepState.Running;
         }
     }
 

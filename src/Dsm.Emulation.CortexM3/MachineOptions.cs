@@ -1,3 +1,5 @@
+using Dsm.Emulation.CortexM3.Timing;
+
 namespace Dsm.Emulation.CortexM3;
 
 /// <summary>Host-side settings of a <see cref="Machine"/>: where guest console I/O goes and how runs are sliced.</summary>
@@ -15,7 +17,14 @@ public sealed class MachineOptions
     /// <summary>What SYS_GET_CMDLINE returns; null uses the loaded ELF's path, as QEMU does for <c>-kernel</c>.</summary>
     public string? CommandLine { get; init; }
 
-    /// <summary>Clock for the semihosting time calls; null for the system clock.</summary>
+    /// <summary>
+    /// How <see cref="Machine.Run"/> relates virtual time to the wall clock: <see cref="PacingMode.Deterministic"/>
+    /// (the default; repeatable, sleeps cost nothing) or <see cref="PacingMode.RealTime"/> (the guest is kept in step
+    /// with the wall clock and sleeps really wait). <see cref="Machine.RunSlice"/> never waits whatever this says.
+    /// </summary>
+    public PacingMode PacingMode { get; init; } = PacingMode.Deterministic;
+
+    /// <summary>Wall clock for real-time pacing and the semihosting time calls; null for the system clock.</summary>
     public TimeProvider? TimeProvider { get; init; }
 
     /// <summary>What SYS_ISTTY answers for console handles.</summary>

@@ -1,5 +1,6 @@
 using Dsm.Emulation.CortexM3.Boards;
 using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,7 +12,7 @@ namespace Dsm.Peripherals.Mps2;
 /// Register behaviour follows QEMU's model, including its quirks (a byte written while the transmitter is
 /// disabled stays in the buffer; enabling the transmitter later does not send it).
 /// </summary>
-public sealed class CmsdkApbUart : IMmioDevice, IResettable
+public sealed class CmsdkApbUart : IMmioDevice, IResettable, IStatefulComponent
 {
     /// <summary>Size of the register window.</summary>
     public const uint WindowSize = 0x1000;
@@ -76,12 +77,18 @@ public sealed class CmsdkApbUart : IMmioDevice, IResettable
     /// <summary>Creates a UART in its reset state.</summary>
     /// <param name="output">Where transmitted bytes go.</param>
     /// <param name="logger">Logger for guest programming errors (bad offsets, writes to read-only registers).</param>
-    public CmsdkApbUart(Stream output, ILogger? logger = null)
+    /// <param name="name">Name of the UART's section in machine state images.</param>
+    public CmsdkApbUart(Stream output, ILogger? logger = null, string name = "uart0")
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentException.ThrowIfNullOrEmpty(name);
         _output = output;
         _logger = logger ?? NullLogger.Instance;
+        SectionName = name;
     }
+
+    /// <inheritdoc />
+    public string SectionName { get; }
 
     /// <summary>The STATE register.</summary>
     public uint State { get; private set; }
@@ -107,6 +114,35 @@ public sealed class CmsdkApbUart : IMmioDevice, IResettable
         BaudDivisor = 0;
         _transmitBuffer = 0;
         _receiveBuffer = 0;
+    }
+
+    /// <inheritdoc />
+    public void SaveState(StateWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVersion(1);
+        writer.WriteUInt32(State);
+        writer.WriteUInt32(Control);
+        writer.WriteUInt32(InterruptStatus);
+        writer.WriteUInt32(BaudDivisor);
+        writer.WriteByte(_transmitBuffer);
+        writer.WriteByte(_receiveBuffer);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(StateReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        reader.ReadVersion(1);
+        uint state = reader.ReadUInt32(), control = reader.ReadUInt32(), interrupts = reader.ReadUInt32(), divisor = reader.ReadUInt32();
+        if ((state & ~0xFu) != 0 || (control & ~0x7Fu) != 0 || (interrupts & ~0xFu) != 0 || (divisor & ~0xF_FFFFu) != 0)
+        {
+            throw reader.Corrupt("a register has reserved bits set");
+        }
+
+        (State, Control, InterruptStatus, BaudDivisor) = (state, control, interrupts, divisor);
+        _transmitBuffer = reader.ReadByte();
+        _receiveBuffer = reader.ReadByte();
     }
 
     /// <summary>A byte arrives on the receive line. Dropped when the receiver is disabled; overruns when the buffer is full.</summary>

@@ -71,7 +71,7 @@ public class CliAppTests
     [TestCase(new[] { "run", "a.elf", "--frobnicate" }, "unknown option '--frobnicate'")]
     [TestCase(new[] { "run", "a.elf", "--max-instructions", "many" }, "positive integer")]
     [TestCase(new[] { "run", "a.elf", "--max-instructions" }, "needs a value")]
-    [TestCase(new[] { "run", "a.elf", "--board", "pdp11" }, "unknown board 'pdp11' (known: mps2-an385")]
+    [TestCase(new[] { "run", "a.elf", "--board", "pdp11" }, "unknown board 'pdp11' (known: mb9bf506n, mps2-an385")]
     public async Task UsageErrors(string[] args, string message)
     {
         var (code, output, error) = await Cli.Run(args);

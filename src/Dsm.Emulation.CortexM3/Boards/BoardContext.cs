@@ -16,6 +16,7 @@ public interface IResettable
 public sealed class BoardContext
 {
     private readonly Dictionary<string, object> _devices;
+    private readonly List<object> _deviceOrder;
 
     private readonly ExceptionController _exceptions;
     private readonly Action _requestSystemReset;
@@ -27,7 +28,8 @@ public sealed class BoardContext
         Action requestSystemReset,
         Stream consoleOutput,
         ILoggerFactory loggerFactory,
-        Dictionary<string, object> devices)
+        Dictionary<string, object> devices,
+        List<object> deviceOrder)
     {
         Bus = bus;
         Scheduler = scheduler;
@@ -36,6 +38,7 @@ public sealed class BoardContext
         ConsoleOutput = consoleOutput;
         LoggerFactory = loggerFactory;
         _devices = devices;
+        _deviceOrder = deviceOrder;
     }
 
     /// <summary>The machine's bus.</summary>
@@ -62,7 +65,11 @@ public sealed class BoardContext
     /// </summary>
     public void RequestSystemReset() => _requestSystemReset();
 
-    /// <summary>Maps <paramref name="device"/> at <paramref name="baseAddress"/> and registers it under <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Maps <paramref name="device"/> at <paramref name="baseAddress"/> and registers it under <paramref name="name"/>.
+    /// A device that implements <see cref="State.IStatefulComponent"/> joins the machine's state image; devices are
+    /// saved and loaded in the order they are registered.
+    /// </summary>
     /// <param name="name">Unique device name ("uart0"); also the bus region's name.</param>
     /// <param name="baseAddress">First address of the device's window.</param>
     /// <param name="size">Size of the window in bytes.</param>
@@ -85,5 +92,7 @@ public sealed class BoardContext
         {
             throw new ArgumentException($"A device named '{name}' is already registered.", nameof(name));
         }
+
+        _deviceOrder.Add(device);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Dsm.Emulation.CortexM3.Cpu;
 using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +15,7 @@ namespace Dsm.Emulation.CortexM3.Semihosting;
 /// access: only the console (<c>:tt</c>) and <c>:semihosting-features</c> can be opened. Guest memory
 /// is read and written through the bus; a bad pointer makes the call fail with EFAULT, never throws.
 /// </summary>
-public sealed class SemihostingHandler : IBreakpointHandler
+public sealed class SemihostingHandler : IBreakpointHandler, IStatefulComponent
 {
     /// <summary>The BKPT immediate that requests semihosting on M-profile cores.</summary>
     public const byte BreakpointImmediate = 0xAB;
@@ -34,6 +35,8 @@ public sealed class SemihostingHandler : IBreakpointHandler
     internal const uint ErrnoNotImplemented = 38;
 
     private const uint Failure = 0xFFFF_FFFF;
+    private const ushort StateVersion = 1;
+    private const uint MaxHandles = 1 << 16;
     private const uint NoDefinedResult = 0xDEAD_BEEF; // what QEMU leaves in r0 after WRITEC and WRITE0
     private const int MaxStringLength = 1 << 20;
     private const int MaxTransfer = 1 << 20;
@@ -81,6 +84,72 @@ public sealed class SemihostingHandler : IBreakpointHandler
         Errno = 0;
         _handles.Clear();
         _startTimestamp = _options.TimeProvider.GetTimestamp();
+    }
+
+    /// <inheritdoc />
+    public string SectionName => "semihosting";
+
+    /// <summary>
+    /// Saves the guest-visible semihosting state: exit code and reason, errno, the open handles (kind and position)
+    /// and the SYS_CLOCK base as the time elapsed since it, so the guest's clock runs on after an import.
+    /// </summary>
+    /// <param name="writer">Destination.</param>
+    public void SaveState(StateWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVersion(StateVersion);
+        writer.WriteBoolean(ExitCode is not null);
+        writer.WriteInt32(ExitCode ?? 0);
+        writer.WriteBoolean(ExitReason is not null);
+        writer.WriteUInt32(ExitReason ?? 0);
+        writer.WriteUInt32(Errno);
+        writer.WriteInt64(_options.TimeProvider.GetElapsedTime(_startTimestamp).Ticks);
+        writer.WriteUInt32((uint)_handles.Count);
+        foreach (var handle in _handles)
+        {
+            writer.WriteByte(handle is null ? (byte)0 : (byte)(handle.Kind + 1));
+            writer.WriteInt32(handle?.Position ?? 0);
+        }
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>
+    /// <param name="reader">Source.</param>
+    public void LoadState(StateReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        reader.ReadVersion(StateVersion);
+        bool exited = reader.ReadBoolean();
+        int exitCode = reader.ReadInt32();
+        bool hasReason = reader.ReadBoolean();
+        uint reason = reader.ReadUInt32();
+        uint errno = reader.ReadUInt32();
+        long clockTicks = reader.ReadInt64();
+        uint count = reader.ReadUInt32();
+        if (clockTicks < 0 || count > MaxHandles)
+        {
+            throw reader.Corrupt($"negative clock or {count} handles");
+        }
+
+        var handles = new List<OpenHandle?>();
+        for (uint i = 0; i < count; i++)
+        {
+            byte kind = reader.ReadByte();
+            int position = reader.ReadInt32();
+            if (kind > (byte)HandleKind.Features + 1 || position < 0)
+            {
+                throw reader.Corrupt($"handle {i} has kind {kind} and position {position}");
+            }
+
+            handles.Add(kind == 0 ? null : new OpenHandle((HandleKind)(kind - 1)) { Position = position });
+        }
+
+        ExitCode = exited ? exitCode : null;
+        ExitReason = hasReason ? reason : null;
+        Errno = errno;
+        _handles.Clear();
+        _handles.AddRange(handles);
+        long elapsed = (long)(clockTicks * (double)_options.TimeProvider.TimestampFrequency / TimeSpan.TicksPerSecond);
+        _startTimestamp = _options.TimeProvider.GetTimestamp() - elapsed;
     }
 
     /// <inheritdoc />

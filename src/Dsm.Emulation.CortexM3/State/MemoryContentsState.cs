@@ -8,7 +8,10 @@ namespace Dsm.Emulation.CortexM3.State;
 /// </summary>
 public sealed class MemoryContentsState : IStatefulComponent
 {
-    private const ushort Version = 1;
+    /// <summary>Granularity of the stored contents: pages that hold only zeros are left out of the image.</summary>
+    public const int PageSize = 4096;
+
+    private const ushort Version = 2;
     private readonly MemoryBus _bus;
 
     /// <summary>Creates the section for <paramref name="bus"/>.</summary>
@@ -35,7 +38,22 @@ public sealed class MemoryContentsState : IStatefulComponent
             writer.WriteUInt32(region.Base);
             writer.WriteUInt32(region.Size);
             writer.WriteByte((byte)region.Kind);
-            writer.WriteBytes(region.Data);
+            var data = region.Data.AsSpan();
+            int countAt = writer.Length;
+            writer.WriteUInt32(0);
+            uint pages = 0;
+            for (int offset = 0; offset < data.Length; offset += PageSize)
+            {
+                var page = data.Slice(offset, Math.Min(PageSize, data.Length - offset));
+                if (page.ContainsAnyExcept((byte)0))
+                {
+                    writer.WriteUInt32((uint)(offset / PageSize));
+                    writer.WriteRaw(page);
+                    pages++;
+                }
+            }
+
+            writer.PatchUInt32(countAt, pages);
         }
     }
 
@@ -43,7 +61,7 @@ public sealed class MemoryContentsState : IStatefulComponent
     public void LoadState(StateReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        reader.ReadVersion(Version);
+        int version = reader.ReadVersion(Version);
         var regions = BackedRegions();
         uint count = reader.ReadUInt32();
         if (count != regions.Count)
@@ -52,7 +70,7 @@ public sealed class MemoryContentsState : IStatefulComponent
         }
 
         // Read everything before storing anything, so a mismatch in a later region leaves memory untouched.
-        var contents = new List<(MemoryRegion Region, byte[] Data)>();
+        var contents = new List<(MemoryRegion Region, Dictionary<int, ReadOnlyMemory<byte>> Pages)>();
         for (int i = 0; i < count; i++)
         {
             string name = reader.ReadString();
@@ -66,15 +84,77 @@ public sealed class MemoryContentsState : IStatefulComponent
                 throw reader.Corrupt($"region '{name}' is {kind} 0x{baseAddress:X8}+0x{size:X} in the image but {region.Kind} 0x{region.Base:X8}+0x{region.Size:X} in the machine");
             }
 
-            var data = new byte[size];
-            reader.ReadBytes(data);
-            contents.Add((region, data));
+            contents.Add((region, version == 1 ? ReadWholeRegion(reader, size) : ReadPages(reader, name, size)));
         }
 
-        foreach (var (region, data) in contents)
+        foreach (var (region, pages) in contents)
         {
-            // Through the bus so decoded code over the region is invalidated.
-            _bus.Load(region.Base, data);
+            StoreChangedPages(region, pages);
+        }
+    }
+
+    // Version 1 stored every byte: a length-prefixed array of the region's size.
+    private static Dictionary<int, ReadOnlyMemory<byte>> ReadWholeRegion(StateReader reader, uint size)
+    {
+        uint length = reader.ReadUInt32();
+        if (length != size)
+        {
+            throw reader.Corrupt($"byte array has {length} bytes where {size} are expected");
+        }
+
+        var bytes = reader.ReadRaw((int)size);
+        var pages = new Dictionary<int, ReadOnlyMemory<byte>>();
+        for (int offset = 0; offset < bytes.Length; offset += PageSize)
+        {
+            pages[offset] = bytes.Slice(offset, Math.Min(PageSize, bytes.Length - offset));
+        }
+
+        return pages;
+    }
+
+    private static Dictionary<int, ReadOnlyMemory<byte>> ReadPages(StateReader reader, string name, uint size)
+    {
+        uint count = reader.ReadUInt32();
+        var pages = new Dictionary<int, ReadOnlyMemory<byte>>();
+        long previous = -1;
+        for (uint p = 0; p < count; p++)
+        {
+            uint index = reader.ReadUInt32();
+            long offset = (long)index * PageSize;
+            if (index <= previous || offset >= size)
+            {
+                throw reader.Corrupt($"region '{name}' has page {index} out of order or beyond its end");
+            }
+
+            pages[(int)offset] = reader.ReadRaw((int)Math.Min(PageSize, size - offset));
+            previous = index;
+        }
+
+        return pages;
+    }
+
+    // Through the bus so decoded code over a changed page is invalidated; pages that already hold the contents
+    // (the zeros of a fresh machine, mostly) are not touched. Pages missing from the image are zero.
+    private void StoreChangedPages(MemoryRegion region, Dictionary<int, ReadOnlyMemory<byte>> pages)
+    {
+        var current = region.Data!;
+        byte[]? zeros = null;
+        for (int offset = 0; offset < current.Length; offset += PageSize)
+        {
+            int length = Math.Min(PageSize, current.Length - offset);
+            var existing = current.AsSpan(offset, length);
+            if (pages.TryGetValue(offset, out var page))
+            {
+                if (!page.Span.SequenceEqual(existing))
+                {
+                    _bus.Load(region.Base + (uint)offset, page.Span);
+                }
+            }
+            else if (existing.ContainsAnyExcept((byte)0))
+            {
+                zeros ??= new byte[PageSize];
+                _bus.Load(region.Base + (uint)offset, zeros.AsSpan(0, length));
+            }
         }
     }
 

@@ -104,6 +104,15 @@ public sealed class StateReader
         Take(destination.Length, "bytes").CopyTo(destination);
     }
 
+    /// <summary>Takes the next <paramref name="count"/> bytes of the payload without a length prefix and without copying them.</summary>
+    /// <param name="count">Number of bytes.</param>
+    /// <returns>The bytes, a slice of the image.</returns>
+    internal ReadOnlyMemory<byte> ReadRaw(int count)
+    {
+        Take(count, "bytes");
+        return _data.Slice(_position - count, count);
+    }
+
     /// <summary>Reads a length-prefixed UTF-8 string.</summary>
     /// <returns>The string.</returns>
     public string ReadString()

@@ -8,10 +8,18 @@ namespace Dsm.Emulation.CortexM3.Timing;
 /// so a timer fires at the same instruction boundary in every run (deterministic) and a sleeping core
 /// can jump straight to the next deadline.
 /// </summary>
+/// <remarks>
+/// While the core executes a slice, <see cref="Now"/> includes the cycles it has run so far in the slice, so
+/// a device that reads the time or schedules an event from a register access sees the instant of the access,
+/// not the start of the slice. Events fire only between slices (<see cref="AdvanceTo"/>), each with
+/// <see cref="Now"/> equal to its deadline.
+/// </remarks>
 public sealed class EventScheduler : IStatefulComponent
 {
     private readonly List<TimedEvent> _queue = new();
     private ulong _now;
+    private Func<ulong>? _coreCycles;
+    private ulong _coreCyclesAtSliceStart;
 
     /// <summary>Creates a scheduler for a core clocked at <paramref name="coreClockHz"/>.</summary>
     /// <param name="coreClockHz">Core clock frequency in Hz (used to convert between cycles and seconds).</param>
@@ -20,8 +28,17 @@ public sealed class EventScheduler : IStatefulComponent
         CoreClockHz = coreClockHz;
     }
 
-    /// <summary>Current virtual time in core cycles.</summary>
-    public ulong Now => _now;
+    /// <summary>Current virtual time in core cycles, including the cycles the core has run in the slice it is executing.</summary>
+    public ulong Now => _coreCycles is null ? _now : _now + (_coreCycles() - _coreCyclesAtSliceStart);
+
+    /// <summary>Whether the core is executing a slice (between <see cref="BeginCoreSlice"/> and <see cref="EndCoreSlice"/>).</summary>
+    internal bool InCoreSlice => _coreCycles is not null;
+
+    /// <summary>
+    /// Raised with the new deadline when scheduling makes an event the earliest of all. A run loop that let the core
+    /// run up to the previous earliest deadline must end the slice at this one.
+    /// </summary>
+    public event Action<ulong>? EarliestDeadlineChanged;
 
     /// <summary>
     /// Core clock in Hz. Changing it (firmware reprogramming the PLL) does not move <see cref="Now"/>;
@@ -53,6 +70,11 @@ public sealed class EventScheduler : IStatefulComponent
     /// <param name="time">The new virtual time; must not be earlier than <see cref="Now"/>.</param>
     public void AdvanceTo(ulong time)
     {
+        if (_coreCycles is not null)
+        {
+            throw new InvalidOperationException("Virtual time cannot be advanced while the core is executing a slice.");
+        }
+
         if (time < _now)
         {
             throw new ArgumentOutOfRangeException(nameof(time), $"Virtual time cannot go back from {_now} to {time}.");
@@ -72,7 +94,39 @@ public sealed class EventScheduler : IStatefulComponent
 
     /// <summary>Sets virtual time directly (state import). Scheduled events are kept; their owners re-arm them on import.</summary>
     /// <param name="time">The restored time.</param>
-    public void RestoreNow(ulong time) => _now = time;
+    public void RestoreNow(ulong time)
+    {
+        if (_coreCycles is not null)
+        {
+            throw new InvalidOperationException("Virtual time cannot be restored while the core is executing a slice.");
+        }
+
+        _now = time;
+    }
+
+    /// <summary>
+    /// The core starts executing: until <see cref="EndCoreSlice"/>, <see cref="Now"/> follows <paramref name="coreCycles"/>
+    /// (the core's cycle counter) from its present value.
+    /// </summary>
+    /// <param name="coreCycles">Reads the core's cycle counter.</param>
+    internal void BeginCoreSlice(Func<ulong> coreCycles)
+    {
+        _coreCyclesAtSliceStart = coreCycles();
+        _coreCycles = coreCycles;
+    }
+
+    /// <summary>The core stopped: virtual time moves forward by the cycles it ran, firing every event that became due.</summary>
+    internal void EndCoreSlice()
+    {
+        if (_coreCycles is null)
+        {
+            return;
+        }
+
+        ulong time = Now;
+        _coreCycles = null;
+        AdvanceTo(time);
+    }
 
     /// <summary>State section name: the scheduler's section holds virtual time and the core clock.</summary>
     public string SectionName => "scheduler";
@@ -111,6 +165,10 @@ public sealed class EventScheduler : IStatefulComponent
         }
 
         _queue.Insert(i, ev);
+        if (i == 0)
+        {
+            EarliestDeadlineChanged?.Invoke(ev.Deadline);
+        }
     }
 
     internal void Remove(TimedEvent ev) => _queue.Remove(ev);

@@ -26,6 +26,9 @@ public sealed partial class CortexM3Cpu
     /// <summary>The decoded-instruction cache.</summary>
     internal CodeCache CodeCache => _code;
 
+    /// <summary>Runs every instruction through the general executor (tests compare it with the fast loop).</summary>
+    internal bool GeneralPathOnly { get; set; }
+
     /// <summary>Called by the code cache when decoded instructions were invalidated by a store.</summary>
     internal void NoteCodeModified() => _codeModified = true;
 
@@ -72,6 +75,12 @@ public sealed partial class CortexM3Cpu
             else if (!_thumb)
             {
                 return RaiseFault(FaultKind.InvalidState, _pc, null);
+            }
+            else if (GeneralPathOnly)
+            {
+                var block = _code.Lookup(_pc);
+                status = ExecuteGeneral(block, 0, block.Count <= remaining ? block.Count : (int)remaining, out int executed);
+                remaining -= executed;
             }
             else
             {

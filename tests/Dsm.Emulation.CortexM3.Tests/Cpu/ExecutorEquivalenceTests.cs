@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using Dsm.Emulation.CortexM3.Cpu;
+
+namespace Dsm.Emulation.CortexM3.Tests.Cpu;
+
+/// <summary>
+/// The fast loop writes the common operations out a second time for speed; these tests run random instruction
+/// streams through it and through the general executor and require identical results, faults and cycle counts.
+/// </summary>
+public class ExecutorEquivalenceTests
+{
+    private static readonly Op[] Excluded =
+    [
+        Op.Undefined, Op.Unpredictable, Op.NoCoprocessor, Op.Svc, Op.Bkpt, Op.Wfi, Op.Wfe,
+    ];
+
+    [TestCase(1, 1500)]
+    [TestCase(2, 1500)]
+    [TestCase(3, 1500)]
+    public void FastLoopMatchesTheGeneralExecutor(int seed, int programs)
+    {
+        var random = new Random(seed);
+        for (int program = 0; program < programs; program++)
+        {
+            var code = RandomProgram(random, 48);
+            var registers = new uint[13];
+            for (int r = 0; r < registers.Length; r++)
+            {
+                registers[r] = random.Next(3) switch
+                {
+                    0 => (uint)random.Next(0x2000, 0x6000) & ~3u,
+                    1 => (uint)random.Next(-4, 64),
+                    _ => (uint)random.NextInt64(0x1_0000_0000),
+                };
+            }
+
+            uint flags = (uint)random.Next(32) << 27;
+            var fast = Run(code, registers, flags, generalOnly: false);
+            var general = Run(code, registers, flags, generalOnly: true);
+            Assert.That(fast, Is.EqualTo(general), () => $"program {program}: {string.Join(", ", code.Select(h => $"0x{h:X4}"))}");
+        }
+    }
+
+    private static ushort[] RandomProgram(Random random, int instructions)
+    {
+        var code = new List<ushort>();
+        while (code.Count < instructions * 2)
+        {
+            uint bits = (uint)random.NextInt64(0x1_0000_0000);
+            ushort first = (ushort)(bits >> 16), second = (ushort)bits;
+            if (random.Next(3) == 0)
+            {
+                first = (ushort)(first & 0x7FFF | 0x4000); // bias towards 16-bit data processing, loads and stores
+            }
+
+            var d = ThumbDecoder.Decode((uint)(0x100 + (code.Count * 2)), first, second);
+            if (Array.IndexOf(Excluded, d.Op) >= 0)
+            {
+                continue;
+            }
+
+            code.Add(first);
+            if (d.Length == 4)
+            {
+                code.Add(second);
+            }
+        }
+
+        return [.. code];
+    }
+
+    private static string Run(ushort[] code, uint[] registers, uint flags, bool generalOnly)
+    {
+        var t = new TestCore().CodeAt(0x100, code).WithFlags(flags);
+        t.Cpu.GeneralPathOnly = generalOnly;
+        for (int r = 0; r < registers.Length; r++)
+        {
+            t[r] = registers[r];
+        }
+
+        var reason = t.Run(200);
+        var memory = new byte[TestCore.RamSize];
+        t.Bus.TryPeek(0, memory);
+        var registerText = string.Join(" ", Enumerable.Range(0, 16).Select(r => $"{t[r]:X8}"));
+        return $"{reason} {t.Cpu.LastFault} {registerText} xpsr={t.Cpu.Xpsr:X8} it={t.Cpu.ItState:X2} " +
+            $"n={t.Cpu.Instructions} c={t.Cpu.Cycles} mem={Convert.ToHexString(SHA256.HashData(memory))} mon={t.Cpu.ExclusiveMonitorOpen}";
+    }
+}

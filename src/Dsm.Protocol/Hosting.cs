@@ -21,6 +21,20 @@ public interface IEmigratedSystemStore
     Task StoreAsync(EmigratedSystem system, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Optionally implemented by an <see cref="IEmigratedSystemStore"/> that wants to record that COMMITTED went
+/// out: after that instant the device normally stops, so a host that restarts must resume the system even if
+/// DONE never arrived.
+/// </summary>
+public interface ICommitObserver
+{
+    /// <summary>Called right after COMMITTED was written to the link.</summary>
+    /// <param name="system">The stored system.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the fact is recorded.</returns>
+    Task CommittedSentAsync(EmigratedSystem system, CancellationToken cancellationToken);
+}
+
 /// <summary>Per-device pre-shared keys.</summary>
 public interface IDeviceKeyProvider
 {

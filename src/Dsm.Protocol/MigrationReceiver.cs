@@ -713,6 +713,11 @@ public sealed class MigrationReceiver
             var committed = new DigestMessage(MessageType.Committed, digest);
             await SendAsync(committed, ct).ConfigureAwait(false);
             _committedSent = true;
+            if (_owner._store is ICommitObserver observer)
+            {
+                await observer.CommittedSentAsync(system, ct).ConfigureAwait(false);
+            }
+
             return new MigrationResult(system, await AwaitDoneAsync(digest, ct).ConfigureAwait(false));
         }
 

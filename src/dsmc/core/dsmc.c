@@ -42,6 +42,9 @@ void dsmc_init(const dsmc_config_t *config)
         *(volatile uint8_t *)(NVIC_IPR + irq) = 0;
         nvic_set(NVIC_ISER, irq);
     }
+    if (config->port->arm_trigger != 0) {
+        config->port->arm_trigger();
+    }
 }
 
 void dsmc_request(void)

@@ -61,6 +61,8 @@ typedef struct dsmc_port {
     /** Stops the device for good after COMMITTED: watchdogs off, interrupts off, then
      *  dsmc_stop_forever(session), which answers a repeated COMMITTED. Never returns. */
     void (*halt)(dsm_session_t *session) __attribute__((noreturn));
+    /** Sets up the trigger source (pin edge, timer, watchdog interrupt) at dsmc_init; NULL if none is needed. */
+    void (*arm_trigger)(void);
 } dsmc_port_t;
 
 /** The HELLO entry of the DSMC-private region (stack, session, LZ4 table): never transferred. */

@@ -29,7 +29,7 @@ const dsmc_config_t *dsmc_board_config(void)
         .max_retries = 3,
         .push_only = 0,
     };
-    config.port = dsmc_port_mb9bf506n();
+    config.port = &dsmc_port_mb9bf506n;
     return &config;
 }
 #endif

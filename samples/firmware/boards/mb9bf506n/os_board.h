@@ -18,7 +18,7 @@
    Default: the base timers (IRQ 31), all free in this application: a timer trigger as in the
    original prototype, and pendable from software. Override with make DSMC_VECTOR=n. */
 #ifndef DSMC_VECTOR
-#define DSMC_VECTOR (16 + 31)
+#define DSMC_VECTOR (16 + 4)
 #endif
 
 #endif

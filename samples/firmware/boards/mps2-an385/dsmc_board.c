@@ -8,8 +8,6 @@
 #include "dsmc_mps2.h"
 #include "os_board.h"
 
-extern const uint8_t __flash_region_size[], __ram_region_size[];   /* link.ld */
-
 const dsmc_config_t *dsmc_board_config(void)
 {
     static dsmc_config_t config = {
@@ -27,8 +25,7 @@ const dsmc_config_t *dsmc_board_config(void)
         .max_retries = 3,
         .push_only = 0,
     };
-    config.port = dsmc_port_mps2((uint32_t)(uintptr_t)__flash_region_size,
-                                 (uint32_t)(uintptr_t)__ram_region_size);
+    config.port = &dsmc_port_mps2_an385;
     return &config;
 }
 #endif

@@ -57,7 +57,8 @@
 #define TMCR_CTEN     0x02u
 /* External interrupts. */
 #define EXTI_ENIR     PERIPH(0x30000u)
-#define EXTI_EICL     PERIPH(0x30008u)   /* write 0 to bit n clears EIRR bit n */
+#define EXTI_EICL     PERIPH(0x30008u)
+#define EXTI_ELVR     PERIPH(0x3000Cu)   /* two bits per channel: LBn:LAn */   /* write 0 to bit n clears EIRR bit n */
 #define EXTI_NMICL    PERIPH(0x30018u)   /* write 0 to NCL (b0) clears NMIRR */
 /* GPIO. */
 #define GPIO_PFR(p)   PERIPH(0x33000u + 4u * (p))
@@ -254,6 +255,20 @@ static void acknowledge_trigger(void)
     }
 }
 
+/* External interrupt trigger: the line idles high; a falling edge (ELVR LBn:LAn = 11) requests the DSM
+ * interrupt. Other trigger kinds are set up by the application that owns their peripheral. */
+static void arm_trigger(void)
+{
+    const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
+    if (c->trigger == DSMC_FM3_TRIGGER_EXTI) {
+        uint32_t ch = c->trigger_channel;
+        REG16(EXTI_ENIR) = (uint16_t)(REG16(EXTI_ENIR) & ~(1u << ch));
+        REG32(EXTI_ELVR) = (REG32(EXTI_ELVR) & ~(3u << (2u * ch))) | (3u << (2u * ch));
+        REG16(EXTI_EICL) = (uint16_t)~(1u << ch);
+        REG16(EXTI_ENIR) = (uint16_t)(REG16(EXTI_ENIR) | (1u << ch));
+    }
+}
+
 static void save_io(uint32_t *w)
 {
     uint32_t i;
@@ -378,6 +393,7 @@ const dsmc_port_t dsmc_port_mb9bf506n = {
     .restore_io = restore_io,
     .link_open = link_open,
     .halt = halt,
+    .arm_trigger = arm_trigger,
 };
 
 /* The default board configuration; a firmware replaces it by defining dsmc_mb9bf506n_config. */

@@ -13,7 +13,7 @@ public static class CliApp
     private static readonly OptionSpec HelpOption = new("help", null, "Show help", 'h');
 
     /// <summary>The commands, in help order.</summary>
-    internal static IReadOnlyList<ICliCommand> Commands { get; } = [new RunCommand()];
+    internal static IReadOnlyList<ICliCommand> Commands { get; } = [new RunCommand(), new DemoCommand(), new HostCommand(), new DeviceCommand()];
 
     /// <summary>The tool's version (the assembly's informational version without build metadata).</summary>
     public static string Version

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dsm.Cli;
+
+/// <summary>
+/// Checks that the sample application's console continues across a migration: every line carries a valid
+/// checksum, task A's sequence numbers go on without a gap or a repeat, and task C saw no lost timer event.
+/// </summary>
+internal static class ContinuityCheck
+{
+    public sealed record Verdict(bool Ok, int LastDeviceSequence, int FirstHostSequence, int HostLines, string Detail);
+
+    public static Verdict Evaluate(IReadOnlyList<string> deviceLines, IReadOnlyList<string> hostLines)
+    {
+        var problems = new List<string>();
+        foreach (var line in deviceLines.Concat(hostLines))
+        {
+            if (!ChecksumValid(line))
+            {
+                problems.Add($"corrupted line: '{line}'");
+            }
+
+            if (line.StartsWith("C GAP", StringComparison.Ordinal) || line.StartsWith("fatal", StringComparison.Ordinal))
+            {
+                problems.Add($"application reported: '{line}'");
+            }
+        }
+
+        var deviceSeq = Sequences(deviceLines);
+        var hostSeq = Sequences(hostLines);
+        var all = deviceSeq.Concat(hostSeq).ToList();
+        for (int i = 1; i < all.Count; i++)
+        {
+            if (all[i] != all[i - 1] + 1)
+            {
+                problems.Add($"task A sequence jumps from {all[i - 1]} to {all[i]}");
+            }
+        }
+
+        if (hostSeq.Count == 0)
+        {
+            problems.Add("the host printed no task A line");
+        }
+
+        int last = deviceSeq.Count > 0 ? deviceSeq[^1] : 0;
+        int first = hostSeq.Count > 0 ? hostSeq[0] : 0;
+        return new Verdict(problems.Count == 0, last, first, hostLines.Count, problems.Count == 0
+            ? $"sequence {(deviceSeq.Count > 0 ? deviceSeq[0] : 0)}..{last} on the device, {first}..{(hostSeq.Count > 0 ? hostSeq[^1] : 0)} on the host: none lost, repeated or altered"
+            : string.Join("; ", problems));
+    }
+
+    private static List<int> Sequences(IEnumerable<string> lines)
+    {
+        var result = new List<int>();
+        foreach (var line in lines)
+        {
+            if (line.StartsWith("A seq=", StringComparison.Ordinal))
+            {
+                int end = line.IndexOf(' ', 6);
+                if (end > 6 && int.TryParse(line.AsSpan(6, end - 6), NumberStyles.None, CultureInfo.InvariantCulture, out int seq))
+                {
+                    result.Add(seq);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    // Each line ends in " sum=XXXXXXXX", the CRC-32 (zlib) of the text before it.
+    internal static bool ChecksumValid(string line)
+    {
+        int at = line.LastIndexOf(" sum=", StringComparison.Ordinal);
+        if (at < 0 || line.Length - at - 5 != 8 || !uint.TryParse(line.AsSpan(at + 5), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint sum))
+        {
+            return false;
+        }
+
+        return Protocol.Crc32.Compute(Encoding.ASCII.GetBytes(line[..at])) == sum;
+    }
+}

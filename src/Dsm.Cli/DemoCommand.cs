@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Net;
+using Dsm.Emulation.CortexM3.Timing;
+using Dsm.Migration;
+using Microsoft.Extensions.Logging;
+
+namespace Dsm.Cli;
+
+/// <summary><c>dsm demo</c>: a live migration in one process, device and host side by side.</summary>
+internal sealed class DemoCommand : ICliCommand
+{
+    private const string EmbeddedFirmware = "app-mb9bf506n-dsmc.elf";
+
+    public string Name => "demo";
+
+    public string Summary => "Migrate a running FM3 system into a host, live, and show it carry on";
+
+    public string Usage => "demo [--firmware FILE.elf] [--trigger T] [--lines N] [--realtime]";
+
+    public string Description =>
+        """
+        Starts a migration host and an emulated MB9BF506N device running the sample RTOS application with the
+        DSMC linked in (embedded in dsm; --firmware picks another image). After the trigger (default: external
+        interrupt 0 after 1.5 s of guest time) the DSMC captures the system, streams it to the host, and the
+        device stops; the host resumes it and its console carries on. Lines are prefixed "device |" and
+        "host   |". The summary shows the bytes on the wire, the downtime by phase and whether the application's
+        output continued without a line lost, repeated or altered (exit code 0 only if it did).
+        """;
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new OptionSpec("firmware", "FILE", "Device firmware (default: the embedded sample with the DSMC)"),
+        new OptionSpec("trigger", "T", "after=1.5s (default), exti=N, nmi or watchdog"),
+        new OptionSpec("lines", "N", "Host console lines to show after the move (default 12)"),
+        new OptionSpec("realtime", null, "Run the device in real time: the link moves bytes at 115200 Bd"),
+        new OptionSpec("verbose", null, "Log debug messages to standard error", 'v'),
+    ];
+
+    public async Task<int> ExecuteAsync(CommandLineArguments arguments, CliContext context, CancellationToken cancellationToken)
+    {
+        var output = context.Out;
+        long wantedLines = arguments.GetPositiveInteger("lines", 12);
+        DeviceTrigger trigger;
+        try
+        {
+            trigger = DeviceTrigger.Parse(arguments.Get("trigger") ?? "after=1.5s");
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        string work = Directory.CreateTempSubdirectory("dsm-demo-").FullName;
+        try
+        {
+            string images = Directory.CreateDirectory(Path.Combine(work, "images")).FullName;
+            string firmware = arguments.Get("firmware") ?? ExtractEmbeddedFirmware(Path.Combine(images, EmbeddedFirmware));
+            if (arguments.Get("firmware") is not null)
+            {
+                File.Copy(firmware, Path.Combine(images, Path.GetFileName(firmware)));
+            }
+
+            using var loggerFactory = CliLogging.Create(context.Error, arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Warning);
+            await using var host = new MigrationHost(new MigrationHostOptions { StateDirectory = Path.Combine(work, "state"), ImageDirectory = images }, loggerFactory);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            var deviceLines = new List<string>();
+            var hostLines = new List<string>();
+            var hostLineArrived = new SemaphoreSlim(0);
+            var moved = new TaskCompletionSource<HostedSystem>(TaskCreationOptions.RunContinuationsAsynchronously);
+            long resumedAt = 0;
+            long firstHostLineAt = 0;
+            host.SystemArrived += (_, e) => e.System.Console.Output += new LineSplitter(line =>
+            {
+                lock (hostLines)
+                {
+                    if (hostLines.Count == 0)
+                    {
+                        firstHostLineAt = Stopwatch.GetTimestamp();
+                    }
+
+                    hostLines.Add(line);
+                }
+
+                Print(output, "host   | ", line);
+                hostLineArrived.Release();
+            }).WriteAsConsole();
+            host.SystemResumed += (_, e) =>
+            {
+                resumedAt = Stopwatch.GetTimestamp();
+                moved.TrySetResult(e.System);
+            };
+            host.SystemFaulted += (_, e) => moved.TrySetException(new InvalidOperationException("the system faulted on the host:\n" + e.System.FaultReport));
+
+            using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var listening = new TaskCompletionSource<IPEndPoint>();
+            var listen = host.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0), stopAll.Token, listening.SetResult);
+            var endpoint = await listening.Task.ConfigureAwait(false);
+
+            output.WriteLine($"dsm demo: device MB9BF506N running {Path.GetFileName(firmware)}; host listening on {endpoint}");
+            using var device = EmulatedDevice.Create(new EmulatedDeviceOptions
+            {
+                FirmwarePath = firmware,
+                Link = $"tcp:{endpoint.Address}:{endpoint.Port}",
+                ConsoleOutput = new LineSplitter(line =>
+                {
+                    lock (deviceLines)
+                    {
+                        deviceLines.Add(line);
+                    }
+
+                    Print(output, "device | ", line);
+                }),
+                Pacing = arguments.Has("realtime") ? PacingMode.RealTime : PacingMode.Deterministic,
+                Trigger = trigger is DeviceTrigger.After ? trigger : new DeviceTrigger.After(TimeSpan.FromSeconds(1.5), trigger),
+            }, loggerFactory);
+
+            var transferWatch = new Stopwatch();
+            var deviceRun = Task.Run(() => device.Run(stopAll.Token), stopAll.Token);
+            var progress = Task.Run(async () =>
+            {
+                long shown = 0;
+                while (!deviceRun.IsCompleted)
+                {
+                    long bytes = device.LinkBytesSent;
+                    if (bytes > 0 && !transferWatch.IsRunning)
+                    {
+                        transferWatch.Start();
+                    }
+
+                    if (bytes != shown)
+                    {
+                        context.Error.Write($"\r  migrating: {bytes,7} bytes on the link");
+                        shown = bytes;
+                    }
+
+                    await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                if (shown > 0)
+                {
+                    context.Error.WriteLine();
+                }
+            }, CancellationToken.None);
+
+            var deviceResult = await deviceRun.ConfigureAwait(false);
+            await progress.ConfigureAwait(false);
+            transferWatch.Stop();
+            if (!device.Halted)
+            {
+                output.WriteLine($"dsm demo: the device did not migrate: {deviceResult.FaultDescription ?? deviceResult.StopReason.ToString()}");
+                return ExitCodes.GuestFault;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(TimeSpan.FromSeconds(60));
+            var system = await moved.Task.WaitAsync(wait.Token).ConfigureAwait(false);
+            while (true)
+            {
+                lock (hostLines)
+                {
+                    if (hostLines.Count >= wantedLines)
+                    {
+                        break;
+                    }
+                }
+
+                await hostLineArrived.WaitAsync(wait.Token).ConfigureAwait(false);
+            }
+
+            await host.StopAsync(system.Id, cancellationToken).ConfigureAwait(false);
+            await stopAll.CancelAsync().ConfigureAwait(false);
+            await listen.ConfigureAwait(false);
+
+            ContinuityCheck.Verdict verdict;
+            lock (deviceLines)
+            {
+                lock (hostLines)
+                {
+                    verdict = ContinuityCheck.Evaluate(deviceLines.ToList(), hostLines.ToList());
+                }
+            }
+
+            double captureMs = device.TriggeredAt is { } t && device.FirstLinkByteAt is { } f
+                ? (f - t) * 1000.0 / device.Machine.Scheduler.CoreClockHz
+                : double.NaN;
+            double restoreMs = resumedAt != 0 && firstHostLineAt != 0 ? Stopwatch.GetElapsedTime(resumedAt, firstHostLineAt).TotalMilliseconds : double.NaN;
+            var imageStore = host.Images.Find(Convert.FromHexString(system.BuildId ?? string.Empty));
+            output.WriteLine();
+            output.WriteLine("Summary");
+            output.WriteLine($"  wire bytes (device to host): {device.LinkBytesSent}  (at 115200 Bd: {device.LinkBytesSent * 10 / 115.2:F0} ms)");
+            output.WriteLine($"  firmware known to the host by build-id: {(imageStore is null ? "no: all flash crossed the link" : "yes: only differing flash blocks crossed the link")}");
+            output.WriteLine($"  downtime: capture {captureMs:F2} ms (guest time, DSM interrupt to first byte), transfer {transferWatch.Elapsed.TotalMilliseconds:F0} ms (wall), restore {restoreMs:F0} ms (wall, resume to first console line incl. the line's own timing)");
+            output.WriteLine($"  continuity: {(verdict.Ok ? "OK" : "FAILED")}: {verdict.Detail}");
+            return verdict.Ok ? ExitCodes.Success : ExitCodes.GuestFault;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static void Print(TextWriter output, string prefix, string line)
+    {
+        lock (output)
+        {
+            output.WriteLine(prefix + line);
+        }
+    }
+
+    private static string ExtractEmbeddedFirmware(string path)
+    {
+        using var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream(EmbeddedFirmware)
+            ?? throw new InvalidOperationException($"the embedded firmware {EmbeddedFirmware} is missing from this build of dsm");
+        using var file = File.Create(path);
+        resource.CopyTo(file);
+        return path;
+    }
+}
+
+/// <summary>Adapts a <see cref="LineSplitter"/> to a guest console subscription.</summary>
+internal static class LineSplitterExtensions
+{
+    public static Action<ReadOnlyMemory<byte>> WriteAsConsole(this LineSplitter splitter) => bytes => splitter.Write(bytes.Span);
+}

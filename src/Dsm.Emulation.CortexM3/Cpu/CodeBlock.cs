@@ -47,7 +47,20 @@ internal sealed class CodeBlock
         Start = addresses[0];
         End = addresses[Count];
         Cache = cache;
+        foreach (ref readonly var d in instructions.AsSpan())
+        {
+            WorstCaseCycles += (uint)d.Cycles + d.Op switch
+            {
+                Op.BCond or Op.Cbz or Op.Cbnz => (uint)ThumbDecoder.BranchPenalty,
+                Op.Umull or Op.Smull or Op.Umlal or Op.Smlal => 2u,
+                Op.Udiv or Op.Sdiv => 12u,
+                _ => 0u,
+            };
+        }
     }
+
+    /// <summary>Most cycles the whole block can take (base cycles plus the largest data-dependent extras).</summary>
+    public uint WorstCaseCycles { get; }
 
     /// <summary>Address of the first instruction.</summary>
     public uint Start { get; set; }

@@ -25,12 +25,17 @@ public sealed partial class CortexM3Cpu
         ref uint regs = ref Registers;
         long budget = remaining;
         uint pc = _pc;
-        ulong cycles = 0;
         ulong instructions = 0;
         CodeBlock? previous = null;
         int status = Continue;
+        var exceptions = _exc;
         while (!_stopRequested && budget > 0)
         {
+            if (exceptions is not null && exceptions.MayPreempt)
+            {
+                break; // an exception to take at this boundary: the run loop takes it
+            }
+
             CodeBlock block = NextBlock(previous, pc);
             if (_translator is not null)
             {
@@ -40,9 +45,7 @@ public sealed partial class CortexM3Cpu
             if (block.Compiled is { } compiled && block.Count <= budget)
             {
                 _pc = pc;
-                _cycles += cycles;
                 _instructions += instructions;
-                cycles = 0;
                 instructions = 0;
                 status = compiled(this, block, out int ran);
                 budget -= ran;
@@ -57,6 +60,17 @@ public sealed partial class CortexM3Cpu
             }
 
             int count = block.Count <= budget ? block.Count : (int)budget;
+            if (_cycles + block.WorstCaseCycles >= _cycleLimit)
+            {
+                // Near the cycle limit: one instruction at a time, stopping at the first boundary at or past it.
+                if (_cycles >= _cycleLimit)
+                {
+                    break;
+                }
+
+                count = 1;
+            }
+
             ref DecodedInstruction first = ref MemoryMarshal.GetArrayDataReference(block.Instructions);
             ref DecodedInstruction end = ref Unsafe.Add(ref first, count);
             ref DecodedInstruction d = ref Unsafe.Subtract(ref first, 1);
@@ -70,7 +84,7 @@ public sealed partial class CortexM3Cpu
                     goto fellOff;
                 }
 
-                cycles += d.Cycles;
+                _cycles += d.Cycles;
                 switch (d.Op)
                 {
                     case Op.AndImm:
@@ -1269,7 +1283,7 @@ public sealed partial class CortexM3Cpu
                         {
                         if (ConditionPassed(d.Aux))
                         {
-                            cycles += ThumbDecoder.BranchPenalty;
+                            _cycles += ThumbDecoder.BranchPenalty;
                             nextPc = d.Imm;
                             goto taken;
                         }
@@ -1281,7 +1295,7 @@ public sealed partial class CortexM3Cpu
                         {
                         if (Unsafe.Add(ref regs, d.Rn) == 0)
                         {
-                            cycles += ThumbDecoder.BranchPenalty;
+                            _cycles += ThumbDecoder.BranchPenalty;
                             nextPc = d.Imm;
                             goto taken;
                         }
@@ -1293,7 +1307,7 @@ public sealed partial class CortexM3Cpu
                         {
                         if (Unsafe.Add(ref regs, d.Rn) != 0)
                         {
-                            cycles += ThumbDecoder.BranchPenalty;
+                            _cycles += ThumbDecoder.BranchPenalty;
                             nextPc = d.Imm;
                             goto taken;
                         }
@@ -1336,7 +1350,7 @@ public sealed partial class CortexM3Cpu
                     default:
                         {
                             index = Index(ref first, ref d);
-                            switch (Step(ref d, block.Addresses[index + 1], ref cycles, out nextPc))
+                            switch (Step(ref d, block.Addresses[index + 1], ref _cycles, out nextPc))
                             {
                                 case StepNext:
                                     continue;
@@ -1351,6 +1365,9 @@ public sealed partial class CortexM3Cpu
                                 case StepStopAfter:
                                     status = (int)_stepStopReason;
                                     goto exitAfter;
+                                case StepExceptionReturn:
+                                    nextPc = _pendingExceptionReturn;
+                                    goto exceptionReturn;
                                 default:
                                     goto general;
                             }
@@ -1368,6 +1385,11 @@ public sealed partial class CortexM3Cpu
         interworking:
             if ((nextPc >> 28) == 0xF && _ipsr != 0)
             {
+                if (exceptions is not null)
+                {
+                    goto exceptionReturn;
+                }
+
                 _pendingFault = FaultKind.InvalidExceptionReturn;
                 _pendingFaultAddress = nextPc;
                 goto fault;
@@ -1405,12 +1427,23 @@ public sealed partial class CortexM3Cpu
             budget -= index;
             break;
 
+        exceptionReturn:
+            // The instruction completed by writing EXC_RETURN to the PC: count it, then return from the exception.
+            index = Index(ref first, ref d);
+            instructions += (ulong)index + 1;
+            budget -= index + 1;
+            _instructions += instructions;
+            instructions = 0;
+            status = ExceptionReturn(nextPc, block.Addresses[index]);
+            pc = _pc;
+            break;
+
         fault:
             index = Index(ref first, ref d);
             instructions += (ulong)index;
             budget -= index;
             _pc = pc;
-            _cycles += cycles - d.Cycles;
+            _cycles -= d.Cycles;
             _instructions += instructions;
             remaining = budget;
             return (int)RaiseFault(_pendingFault, block.Addresses[index], _pendingFaultAddress);
@@ -1421,9 +1454,8 @@ public sealed partial class CortexM3Cpu
             instructions += (ulong)index;
             budget -= index;
             _pc = block.Addresses[index];
-            _cycles += cycles - d.Cycles;
+            _cycles -= d.Cycles;
             _instructions += instructions;
-            cycles = 0;
             instructions = 0;
             status = ExecuteGeneral(block, index, 1, out int executed);
             budget -= executed;
@@ -1436,7 +1468,6 @@ public sealed partial class CortexM3Cpu
         }
 
         _pc = pc;
-        _cycles += cycles;
         _instructions += instructions;
         remaining = budget;
         return status;

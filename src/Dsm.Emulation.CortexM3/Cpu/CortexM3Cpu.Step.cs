@@ -1432,10 +1432,20 @@ public sealed partial class CortexM3Cpu
                     return StepNext;
                 }
 
+                if (_exc is { MayPreempt: true })
+                {
+                    return StepExitAfter; // an exception is about to be taken: no sleep
+                }
+
                 _stepStopReason = StopReason.Sleeping;
                 return StepStopAfter;
 
             case Op.Wfi:
+                if (_exc is { WakesFromWfi: true })
+                {
+                    return StepExitAfter; // already woken: the run loop takes the interrupt (unless PRIMASK holds it)
+                }
+
                 _stepStopReason = StopReason.Sleeping;
                 return StepStopAfter;
 
@@ -1443,6 +1453,11 @@ public sealed partial class CortexM3Cpu
                 return StepBreakpoint;
 
             case Op.Svc:
+                if (_exc is not null)
+                {
+                    return SupervisorCall(nextAddress - 2);
+                }
+
                 _pendingFault = FaultKind.SupervisorCall;
                 _pendingFaultAddress = null;
                 return StepFault;
@@ -1477,6 +1492,12 @@ public sealed partial class CortexM3Cpu
     {
         if ((nextPc >> 28) == 0xF && _ipsr != 0)
         {
+            if (_exc is not null)
+            {
+                _pendingExceptionReturn = nextPc;
+                return StepExceptionReturn;
+            }
+
             _pendingFault = FaultKind.InvalidExceptionReturn;
             _pendingFaultAddress = nextPc;
             return StepFault;
@@ -1499,13 +1520,12 @@ public sealed partial class CortexM3Cpu
     /// <returns><see cref="Continue"/>, or the <see cref="StopReason"/> to return from <see cref="Run"/>.</returns>
     private int ExecuteGeneral(CodeBlock block, int start, int count, out int executed)
     {
-        ulong cycles = 0;
         int end = start + count;
         for (int i = start; i < end; i++)
         {
             ref DecodedInstruction d = ref block.Instructions[i];
-            cycles += d.Cycles;
-            switch (Step(ref d, block.Addresses[i + 1], ref cycles, out uint nextPc))
+            _cycles += d.Cycles;
+            switch (Step(ref d, block.Addresses[i + 1], ref _cycles, out uint nextPc))
             {
                 case StepNext:
                     continue;
@@ -1515,20 +1535,24 @@ public sealed partial class CortexM3Cpu
                     break;
                 case StepFault:
                     executed = i - start;
-                    _cycles += cycles - d.Cycles;
+                    _cycles -= d.Cycles;
                     _instructions += (ulong)executed;
                     return (int)RaiseFault(_pendingFault, block.Addresses[i], _pendingFaultAddress);
                 case StepBreakpoint:
                     executed = i - start;
-                    _cycles += cycles - d.Cycles;
+                    _cycles -= d.Cycles;
                     _instructions += (ulong)executed;
                     return Breakpoint(block, i, ref executed);
                 case StepStopAfter:
                     executed = i + 1 - start;
                     _pc = block.Addresses[i + 1];
-                    _cycles += cycles;
                     _instructions += (ulong)executed;
                     return (int)_stepStopReason;
+                case StepExceptionReturn:
+                    executed = i + 1 - start;
+                    _pc = block.Addresses[i + 1];
+                    _instructions += (ulong)executed;
+                    return ExceptionReturn(_pendingExceptionReturn, block.Addresses[i]);
                 default:
                     // StepLeaveAfter, StepExitAfter: the instruction completed; continue after it.
                     executed = i + 1 - start;
@@ -1536,14 +1560,12 @@ public sealed partial class CortexM3Cpu
                     break;
             }
 
-            _cycles += cycles;
             _instructions += (ulong)executed;
             return Continue;
         }
 
         executed = count;
         _pc = block.Addresses[end];
-        _cycles += cycles;
         _instructions += (ulong)count;
         return Continue;
     }

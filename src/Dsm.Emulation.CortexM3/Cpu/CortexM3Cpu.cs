@@ -24,7 +24,11 @@ public sealed partial class CortexM3Cpu
     /// <summary>Handler consulted on BKPT (semihosting); null means every BKPT stops the core.</summary>
     public IBreakpointHandler? BreakpointHandler { get; set; }
 
-    /// <summary>Total cycles executed, by the core's timing model (see docs/cycle-model.md). Kept across <see cref="Reset"/>.</summary>
+    /// <summary>
+    /// Total cycles executed, by the core's timing model (see docs/cycle-model.md). Exact at every point of execution:
+    /// a device accessed by an instruction sees the cycles up to and including that instruction's base cycles.
+    /// Kept across <see cref="Reset"/>.
+    /// </summary>
     public ulong Cycles { get => _cycles; internal set => _cycles = value; }
 
     /// <summary>Total instructions executed (an instruction skipped by a failed IT condition counts). Kept across <see cref="Reset"/>.</summary>

@@ -1,3 +1,5 @@
+using Dsm.Emulation.CortexM3.Cpu;
+
 namespace Dsm.Emulation.CortexM3.Tests.Cpu;
 
 /// <summary>The cycle model of docs/cycle-model.md.</summary>
@@ -42,5 +44,52 @@ public class CycleTests
         Assert.That(new TestCore().Code(0xFBA2, 0x0103).With(2, 0x10000).With(3, 0x10000).Step().Cpu.Cycles, Is.EqualTo(5ul));
         Assert.That(new TestCore().Code(0xFBB1, 0xF0F2).With(1, 3).With(2, 7).Step().Cpu.Cycles, Is.EqualTo(2ul)); // udiv, quotient 0
         Assert.That(new TestCore().Code(0xFBB1, 0xF0F2).With(1, 0xFFFF_FFFF).With(2, 1).Step().Cpu.Cycles, Is.EqualTo(12ul));
+    }
+}
+
+public class CycleVisibilityTests
+{
+    [Test]
+    public void DevicesSeeTheCycleCountOfTheAccessingInstruction()
+    {
+        var t = new TestCore();
+        ulong seen = 0;
+        var device = new Moq.Mock<Memory.IMmioDevice>();
+        device.Setup(d => d.Read(0, 4)).Returns(() =>
+        {
+            seen = t.Cpu.Cycles;
+            return 0;
+        });
+        t.Bus.AddDevice("timer", 0x4000_0000, 0x100, device.Object);
+
+        // adds r0, r1, r2; add r0, r1; movs r0, #1; ldr r0, [r3] -- one block
+        t.Code(0x1888, 0x4408, 0x2001, 0x6818).With(3, 0x4000_0000).Step(4);
+        Assert.That(seen, Is.EqualTo(3ul + 2ul));
+    }
+
+    [Test]
+    public void RunStopsAtTheCycleLimitAndResumesExactly()
+    {
+        // movs r0, #0; loop: adds r1, r1, r0; adds r0, #1; cmp r0, r4; bne loop; bkpt
+        ushort[] code = [0x2000, 0x1809, 0x3001, 0x42A0, 0xD1FB, 0xBE00];
+        var reference = new TestCore().Code(code).With(4, 5000);
+        Assert.That(reference.Run(long.MaxValue), Is.EqualTo(StopReason.Breakpoint));
+
+        var t = new TestCore().Code(code).With(4, 5000);
+        ulong limit = 0;
+        StopReason reason;
+        do
+        {
+            limit += 997;
+            t.Cpu.CycleLimit = limit;
+            reason = t.Run(long.MaxValue);
+            if (reason == StopReason.InstructionLimit)
+            {
+                Assert.That(t.Cpu.Cycles, Is.InRange(limit, limit + 2), "stops at the first boundary at or past the limit");
+            }
+        }
+        while (reason == StopReason.InstructionLimit);
+
+        Assert.That((reason, t[1], t.Cpu.Cycles, t.Cpu.Instructions), Is.EqualTo((StopReason.Breakpoint, reference[1], reference.Cpu.Cycles, reference.Cpu.Instructions)));
     }
 }

@@ -103,7 +103,7 @@ public sealed partial class Machine
         // read the time or schedule events from a register access see the instant of the access.
         _coreCycles = () => Cpu.Cycles;
         SystemControl.Clock = () => Scheduler.Now;
-        SystemControl.AttachCore(Cpu);
+        Cpu.AttachSystemControl(SystemControl);
         Scheduler.EarliestDeadlineChanged += OnEarliestDeadlineChanged;
         _pacer = new Pacer(Scheduler, options.PacingMode, options.TimeProvider);
         _coreState = new CoreStateSection(this);
@@ -411,7 +411,7 @@ public sealed partial class Machine
                 case StopReason.InstructionLimit or StopReason.StopRequested:
                     break; // the slice reached its end, or something asked for attention: look again
                 case StopReason.Sleeping:
-                    _sleep = SleepKindOfLastInstruction();
+                    _sleep = Cpu.SleepingOnExit ? SleepState.SleepOnExit : SleepKindOfLastInstruction();
                     break;
                 case StopReason.Lockup:
                     _sleep = SleepState.LockedUp;

@@ -231,6 +231,12 @@ public sealed partial class CortexM3Cpu
             return DataFault(FaultKind.Unaligned, address);
         }
 
+        if (address >= PpbBase && DeniedToUnprivileged(address, isWrite: false))
+        {
+            value = 0;
+            return DataFault(FaultKind.DataBusError, address);
+        }
+
         if (Bus.TryRead(address, size, out value))
         {
             return true;
@@ -245,6 +251,11 @@ public sealed partial class CortexM3Cpu
         if (UnalignedTrap && (address & (uint)(size - 1)) != 0)
         {
             return DataFault(FaultKind.Unaligned, address);
+        }
+
+        if (address >= PpbBase && DeniedToUnprivileged(address, isWrite: true))
+        {
+            return DataFault(FaultKind.DataBusError, address);
         }
 
         if (size < 4)

@@ -41,20 +41,46 @@ public sealed partial class CortexM3Cpu : IExceptionCore
     private ulong _instructions;
     private volatile bool _stopRequested;
 
-    /// <summary>Offset of the vector table read by <see cref="Reset"/> (VTOR; 0 until the SCB drives it).</summary>
-    public uint VectorTableOffset { get; set; }
+    private uint _vectorTableOffset;
+    private bool _divideByZeroTrap;
+    private bool _unalignedTrap;
 
-    /// <summary>CCR.DIV_0_TRP: when set, SDIV/UDIV by zero fault (<see cref="FaultKind.DivideByZero"/>); when clear they return 0.</summary>
-    public bool DivideByZeroTrap { get; set; }
+    /// <summary>
+    /// Offset of the vector table read by <see cref="Reset"/> and exception entry (VTOR). With a system control space
+    /// attached (<see cref="AttachSystemControl"/>) this is the SCS's live VTOR and writes here are ignored; without one,
+    /// the value set here (0 by default).
+    /// </summary>
+    public uint VectorTableOffset
+    {
+        get => _scs?.VectorTableOffset ?? _vectorTableOffset;
+        set => _vectorTableOffset = value;
+    }
 
-    /// <summary>CCR.UNALIGN_TRP: when set, unaligned LDR/STR/LDRH/STRH (and their variants) fault with <see cref="FaultKind.Unaligned"/>.</summary>
+    /// <summary>
+    /// CCR.DIV_0_TRP: when set, SDIV/UDIV by zero fault (<see cref="FaultKind.DivideByZero"/>); when clear they return 0.
+    /// Follows the attached SCS's CCR live; without one, the value set here.
+    /// </summary>
+    public bool DivideByZeroTrap
+    {
+        get => _scs?.DivideByZeroTrap ?? _divideByZeroTrap;
+        set => _divideByZeroTrap = value;
+    }
+
+    /// <summary>
+    /// CCR.UNALIGN_TRP: when set, unaligned LDR/STR/LDRH/STRH (and their variants) fault with <see cref="FaultKind.Unaligned"/>.
+    /// Follows the attached SCS's CCR live; without one, the value set here.
+    /// </summary>
     public bool UnalignedTrap
     {
-        get => _unalignedMask4 != 0;
+        get => _scs?.UnalignedTrap ?? _unalignedTrap;
         set
         {
-            _unalignedMask4 = value ? 3u : 0u;
-            _unalignedMask2 = value ? 1u : 0u;
+            _unalignedTrap = value;
+            if (_scs is null)
+            {
+                _unalignedMask4 = value ? 3u : 0u;
+                _unalignedMask2 = value ? 1u : 0u;
+            }
         }
     }
 

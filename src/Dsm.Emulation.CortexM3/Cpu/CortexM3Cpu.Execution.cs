@@ -64,7 +64,6 @@ public sealed partial class CortexM3Cpu
     public StopReason Run(long maxInstructions)
     {
         RefreshMemoryMap();
-        _sleepingOnExit = false;
         long remaining = maxInstructions;
         while (true)
         {
@@ -80,19 +79,14 @@ public sealed partial class CortexM3Cpu
             }
 
             int status;
-            if (_exc is { MayPreempt: true })
-            {
-                // An instruction boundary with an exception to take (interrupt, pended fault or SVC).
-                status = TakePendingException();
-            }
-            else if (_itState != 0)
+            if (_itState != 0)
             {
                 status = StepInItBlock(out int executed);
                 remaining -= executed;
             }
             else if (!_thumb)
             {
-                status = (int)RaiseFault(FaultKind.InvalidState, _pc, null);
+                return RaiseFault(FaultKind.InvalidState, _pc, null);
             }
             else if (GeneralPathOnly)
             {
@@ -197,11 +191,9 @@ public sealed partial class CortexM3Cpu
         scratch.Addresses[1] = pc + d.Length;
         scratch.Start = pc;
         scratch.End = pc + d.Length;
-        _itStateReplaced = false;
         int status = ExecuteGeneral(scratch, 0, 1, out executed);
-        if (executed == 1 && !_itStateReplaced)
+        if (executed == 1)
         {
-            // (An exception return restored ITSTATE from its frame: that state stands.)
             AdvanceItState();
         }
 
@@ -238,13 +230,12 @@ public sealed partial class CortexM3Cpu
 
     /// <summary>
     /// The single place faults are raised: records <see cref="LastFault"/> and leaves the PC at the faulting
-    /// instruction. With a system control space attached the fault goes to its exception controller (UsageFault,
-    /// BusFault, MemManage or HardFault, taken at the run loop's next boundary) and only lockup stops the core.
+    /// instruction. (The exception model of the next issue turns these into UsageFault, BusFault and HardFault.)
     /// </summary>
     /// <param name="kind">What went wrong.</param>
     /// <param name="instructionAddress">Address of the faulting instruction (the branch target for INVSTATE).</param>
     /// <param name="address">The data or fetch address involved, if any.</param>
-    /// <returns><see cref="StopReason.Fault"/> (bare core), <see cref="StopReason.Lockup"/>, or <see cref="Continue"/> as a stop reason.</returns>
+    /// <returns><see cref="StopReason.Fault"/>.</returns>
     private StopReason RaiseFault(FaultKind kind, uint instructionAddress, uint? address)
     {
         Span<byte> bytes = stackalloc byte[4];
@@ -262,7 +253,7 @@ public sealed partial class CortexM3Cpu
         _pc = instructionAddress;
         CurrentInstructionAddress = instructionAddress;
         LastFault = new CpuFault(kind, instructionAddress, first, second, address);
-        return _exc is null ? StopReason.Fault : DeliverFault(kind, instructionAddress, address);
+        return StopReason.Fault;
     }
 
     /// <summary>BKPT: the handler gets first say with the PC already past the BKPT; unclaimed, the core stops at it.</summary>
@@ -741,15 +732,11 @@ public sealed partial class CortexM3Cpu
                 Primask = value;
                 break;
             case 17:
-                Basepri = _exc is null ? value : _exc.ImplementedPriority(value);
+                Basepri = value;
                 break;
             case 18:
                 // BASEPRI_MAX only raises the boost (a lower non-zero value), or sets it from zero.
-                if (_exc is not null)
-                {
-                    Basepri = _exc.BasepriAfterMaxWrite((byte)_basepri, value);
-                }
-                else if ((value & 0xFF) != 0 && ((value & 0xFF) < _basepri || _basepri == 0))
+                if ((value & 0xFF) != 0 && ((value & 0xFF) < _basepri || _basepri == 0))
                 {
                     Basepri = value;
                 }

@@ -64,6 +64,7 @@ public sealed partial class CortexM3Cpu
     public StopReason Run(long maxInstructions)
     {
         RefreshMemoryMap();
+        _sleepingOnExit = false;
         long remaining = maxInstructions;
         while (true)
         {
@@ -79,14 +80,19 @@ public sealed partial class CortexM3Cpu
             }
 
             int status;
-            if (_itState != 0)
+            if (_exc is { MayPreempt: true })
+            {
+                // An instruction boundary with an exception to take (interrupt, pended fault or SVC).
+                status = TakePendingException();
+            }
+            else if (_itState != 0)
             {
                 status = StepInItBlock(out int executed);
                 remaining -= executed;
             }
             else if (!_thumb)
             {
-                return RaiseFault(FaultKind.InvalidState, _pc, null);
+                status = (int)RaiseFault(FaultKind.InvalidState, _pc, null);
             }
             else if (GeneralPathOnly)
             {
@@ -191,9 +197,11 @@ public sealed partial class CortexM3Cpu
         scratch.Addresses[1] = pc + d.Length;
         scratch.Start = pc;
         scratch.End = pc + d.Length;
+        _itStateReplaced = false;
         int status = ExecuteGeneral(scratch, 0, 1, out executed);
-        if (executed == 1)
+        if (executed == 1 && !_itStateReplaced)
         {
+            // (An exception return restored ITSTATE from its frame: that state stands.)
             AdvanceItState();
         }
 
@@ -230,12 +238,13 @@ public sealed partial class CortexM3Cpu
 
     /// <summary>
     /// The single place faults are raised: records <see cref="LastFault"/> and leaves the PC at the faulting
-    /// instruction. (The exception model of the next issue turns these into UsageFault, BusFault and HardFault.)
+    /// instruction. With a system control space attached the fault goes to its exception controller (UsageFault,
+    /// BusFault, MemManage or HardFault, taken at the run loop's next boundary) and only lockup stops the core.
     /// </summary>
     /// <param name="kind">What went wrong.</param>
     /// <param name="instructionAddress">Address of the faulting instruction (the branch target for INVSTATE).</param>
     /// <param name="address">The data or fetch address involved, if any.</param>
-    /// <returns><see cref="StopReason.Fault"/>.</returns>
+    /// <returns><see cref="StopReason.Fault"/> (bare core), <see cref="StopReason.Lockup"/>, or <see cref="Continue"/> as a stop reason.</returns>
     private StopReason RaiseFault(FaultKind kind, uint instructionAddress, uint? address)
     {
         Span<byte> bytes = stackalloc byte[4];
@@ -253,7 +262,7 @@ public sealed partial class CortexM3Cpu
         _pc = instructionAddress;
         CurrentInstructionAddress = instructionAddress;
         LastFault = new CpuFault(kind, instructionAddress, first, second, address);
-        return StopReason.Fault;
+        return _exc is null ? StopReason.Fault : DeliverFault(kind, instructionAddress, address);
     }
 
     /// <summary>BKPT: the handler gets first say with the PC already past the BKPT; unclaimed, the core stops at it.</summary>
@@ -732,11 +741,15 @@ public sealed partial class CortexM3Cpu
                 Primask = value;
                 break;
             case 17:
-                Basepri = value;
+                Basepri = _exc is null ? value : _exc.ImplementedPriority(value);
                 break;
             case 18:
                 // BASEPRI_MAX only raises the boost (a lower non-zero value), or sets it from zero.
-                if ((value & 0xFF) != 0 && ((value & 0xFF) < _basepri || _basepri == 0))
+                if (_exc is not null)
+                {
+                    Basepri = _exc.BasepriAfterMaxWrite((byte)_basepri, value);
+                }
+                else if ((value & 0xFF) != 0 && ((value & 0xFF) < _basepri || _basepri == 0))
                 {
                     Basepri = value;
                 }

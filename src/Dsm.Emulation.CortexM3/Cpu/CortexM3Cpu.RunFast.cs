@@ -28,8 +28,14 @@ public sealed partial class CortexM3Cpu
         ulong instructions = 0;
         CodeBlock? previous = null;
         int status = Continue;
+        var exceptions = _exc;
         while (!_stopRequested && budget > 0)
         {
+            if (exceptions is not null && exceptions.MayPreempt)
+            {
+                break; // an exception to take at this boundary: the run loop takes it
+            }
+
             CodeBlock block = NextBlock(previous, pc);
             if (_translator is not null)
             {
@@ -1359,6 +1365,9 @@ public sealed partial class CortexM3Cpu
                                 case StepStopAfter:
                                     status = (int)_stepStopReason;
                                     goto exitAfter;
+                                case StepExceptionReturn:
+                                    nextPc = _pendingExceptionReturn;
+                                    goto exceptionReturn;
                                 default:
                                     goto general;
                             }
@@ -1376,6 +1385,11 @@ public sealed partial class CortexM3Cpu
         interworking:
             if ((nextPc >> 28) == 0xF && _ipsr != 0)
             {
+                if (exceptions is not null)
+                {
+                    goto exceptionReturn;
+                }
+
                 _pendingFault = FaultKind.InvalidExceptionReturn;
                 _pendingFaultAddress = nextPc;
                 goto fault;
@@ -1411,6 +1425,17 @@ public sealed partial class CortexM3Cpu
             pc = block.Addresses[index];
             instructions += (ulong)index;
             budget -= index;
+            break;
+
+        exceptionReturn:
+            // The instruction completed by writing EXC_RETURN to the PC: count it, then return from the exception.
+            index = Index(ref first, ref d);
+            instructions += (ulong)index + 1;
+            budget -= index + 1;
+            _instructions += instructions;
+            instructions = 0;
+            status = ExceptionReturn(nextPc, block.Addresses[index]);
+            pc = _pc;
             break;
 
         fault:

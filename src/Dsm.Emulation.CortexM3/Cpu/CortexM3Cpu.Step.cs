@@ -1432,10 +1432,20 @@ public sealed partial class CortexM3Cpu
                     return StepNext;
                 }
 
+                if (_exc is { MayPreempt: true })
+                {
+                    return StepExitAfter; // an exception is about to be taken: no sleep
+                }
+
                 _stepStopReason = StopReason.Sleeping;
                 return StepStopAfter;
 
             case Op.Wfi:
+                if (_exc is { WakesFromWfi: true })
+                {
+                    return StepExitAfter; // already woken: the run loop takes the interrupt (unless PRIMASK holds it)
+                }
+
                 _stepStopReason = StopReason.Sleeping;
                 return StepStopAfter;
 
@@ -1443,6 +1453,11 @@ public sealed partial class CortexM3Cpu
                 return StepBreakpoint;
 
             case Op.Svc:
+                if (_exc is not null)
+                {
+                    return SupervisorCall(nextAddress - 2);
+                }
+
                 _pendingFault = FaultKind.SupervisorCall;
                 _pendingFaultAddress = null;
                 return StepFault;
@@ -1477,6 +1492,12 @@ public sealed partial class CortexM3Cpu
     {
         if ((nextPc >> 28) == 0xF && _ipsr != 0)
         {
+            if (_exc is not null)
+            {
+                _pendingExceptionReturn = nextPc;
+                return StepExceptionReturn;
+            }
+
             _pendingFault = FaultKind.InvalidExceptionReturn;
             _pendingFaultAddress = nextPc;
             return StepFault;
@@ -1527,6 +1548,11 @@ public sealed partial class CortexM3Cpu
                     _pc = block.Addresses[i + 1];
                     _instructions += (ulong)executed;
                     return (int)_stepStopReason;
+                case StepExceptionReturn:
+                    executed = i + 1 - start;
+                    _pc = block.Addresses[i + 1];
+                    _instructions += (ulong)executed;
+                    return ExceptionReturn(_pendingExceptionReturn, block.Addresses[i]);
                 default:
                     // StepLeaveAfter, StepExitAfter: the instruction completed; continue after it.
                     executed = i + 1 - start;

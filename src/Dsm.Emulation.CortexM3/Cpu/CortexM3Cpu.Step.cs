@@ -1418,8 +1418,11 @@ public sealed partial class CortexM3Cpu
 
             case Op.Nop:
             case Op.Yield:
-            case Op.Barrier:
                 return StepNext;
+
+            case Op.Barrier:
+                // DSB/ISB: an exception a preceding store made pending (ISPR, ICSR, enables) is taken right after it.
+                return _exc is { MayPreempt: true } ? StepExitAfter : StepNext;
 
             case Op.Sev:
                 _eventRegister = true;

@@ -41,6 +41,11 @@
 #define SCB_MMFAR REG32(0xE000ED34u)
 #define SCB_BFAR REG32(0xE000ED38u)
 #define NVIC_STIR REG32(0xE000EF00u)
+#define MPU_TYPE REG32(0xE000ED90u)
+#define MPU_CTRL REG32(0xE000ED94u)
+#define MPU_RNR REG32(0xE000ED98u)
+#define MPU_RBAR REG32(0xE000ED9Cu)
+#define MPU_RASR REG32(0xE000EDA0u)
 
 /* SysTick CSR. */
 #define SYST_ENABLE (1u << 0)
@@ -88,6 +93,9 @@
 #define SHCSR_USGFAULTENA (1u << 18)
 
 /* CFSR: MMFSR [7:0], BFSR [15:8], UFSR [31:16]. */
+#define CFSR_IACCVIOL (1u << 0)
+#define CFSR_DACCVIOL (1u << 1)
+#define CFSR_MMARVALID (1u << 7)
 #define CFSR_IBUSERR (1u << 8)
 #define CFSR_PRECISERR (1u << 9)
 #define CFSR_IMPRECISERR (1u << 10)

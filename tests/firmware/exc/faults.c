@@ -10,7 +10,8 @@
  * quotient is 0), UNALIGNED (LDR/LDRH/STR with CCR.UNALIGN_TRP; LDRD, LDM and LDREX always);
  * BusFault PRECISERR + BFARVALID on loads from 0x30000000 (unmapped on QEMU's mps2-an385 and on
  * our mps2 board), IBUSERR on executing there (no BFARVALID); MemManage IACCVIOL on executing
- * from the XN system region; escalation to HardFault (HFSR.FORCED, CFSR still set) when the
+ * from the XN system region; with the MPU (8 regions on both): DACCVIOL + MMARVALID/MMFAR on
+ * loads and stores a region forbids, IACCVIOL on executing from an XN region; escalation to HardFault (HFSR.FORCED, CFSR still set) when the
  * fault is disabled in SHCSR, when the handler's priority is not higher than the execution
  * priority, and for a fault inside a handler of higher priority; INVPC from an illegal
  * EXC_RETURN and from a return to thread mode with another exception still active, recovered
@@ -289,6 +290,68 @@ static void bus_faults(void)
     report("execute at 0xe000e100 (system region, never executable)", r, 0xE000E100u);
 }
 
+/* One 256-byte MPU region over this block; its first halfword is made a "bx lr". */
+static volatile uint16_t mpu_block[128] __attribute__((aligned(256)));
+
+static void mpu_region(uint32_t rasr_access)
+{
+    MPU_CTRL = 0;
+    MPU_RNR = 0;
+    MPU_RBAR = (uint32_t)mpu_block;
+    MPU_RASR = rasr_access | (7u << 1) | 1u; /* SIZE 7: 2^(7+1) = 256 bytes, enabled */
+    MPU_CTRL = 5;                            /* ENABLE, PRIVDEFENA: default map elsewhere */
+    sync();
+}
+
+static void mpu_faults(void)
+{
+    section("memmanage with the mpu");
+    show_hex("mpu_type", MPU_TYPE);
+    show_hex("mpu_ctrl at reset", MPU_CTRL);
+    mpu_block[0] = 0x4770; /* bx lr */
+    mpu_block[8] = 0x1234;
+    uint32_t base = (uint32_t)mpu_block;
+    uint32_t r;
+
+    mpu_region(0u << 24); /* AP 000: no access */
+    show_hex("rasr read back", MPU_RASR);
+    show_dec("rbar read back is the block", MPU_RBAR == (base | 0u));
+    arm(FIX_SKIP);
+    r = site_ldrh(base + 16);
+    report("ldrh from a no-access region", r, SITE(site_ldrh));
+    show_dec("mmfar - block", (int32_t)(rec_mmfar - base));
+    arm(FIX_SKIP);
+    r = site_str(base + 20, 0x5555AAAAu);
+    report("str to a no-access region", r, SITE(site_str));
+    show_dec("mmfar - block", (int32_t)(rec_mmfar - base));
+
+    mpu_region(6u << 24); /* AP 110: read-only */
+    arm(FIX_SKIP);
+    r = site_ldrh(base + 16);
+    report("ldrh from a read-only region", r, SITE(site_ldrh));
+    arm(FIX_SKIP);
+    r = site_strh(base + 16, 0x9999u);
+    report("strh to a read-only region", r, SITE(site_strh));
+    show_dec("mmfar - block", (int32_t)(rec_mmfar - base));
+    arm(FIX_RETURN);
+    r = site_call(base | 1u);
+    report("execute in a read-only region", r, base);
+    mpu_region((1u << 28) | (3u << 24)); /* XN, full access */
+    arm(FIX_RETURN);
+    r = site_call(base | 1u);
+    report("execute in an XN region", r, base);
+
+    SCB_SHCSR = SCB_SHCSR & ~SHCSR_MEMFAULTENA;
+    mpu_region(0u << 24);
+    arm(FIX_SKIP);
+    r = site_ldrh(base + 16);
+    report("ldrh from a no-access region, memmanage disabled", r, SITE(site_ldrh));
+    SCB_SHCSR = SCB_SHCSR | SHCSR_MEMFAULTENA;
+    MPU_CTRL = 0;
+    sync();
+    show_hex("value after the mpu is off", mpu_block[8]);
+}
+
 static void escalation(void)
 {
     section("escalation to hardfault");
@@ -457,6 +520,7 @@ int main(void)
 {
     usage_faults();
     bus_faults();
+    mpu_faults();
     escalation();
     fault_in_handler();
     invalid_returns();

@@ -80,6 +80,16 @@ public sealed partial class Machine
         uint pc = fault?.Pc ?? Cpu.Pc;
         text.AppendLine(CultureInfo.InvariantCulture, $"  pc   0x{pc:X8}  {DescribeAddress(pc) ?? "(no symbol)"}  instruction {DescribeInstruction(pc, fault)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  lr   0x{Cpu.Lr:X8}  {DescribeAddress(Cpu.Lr) ?? "(no symbol)"}");
+        if (Cpu.HandlerMode && (Cpu.Lr >> 28) == 0xF)
+        {
+            // LR is an EXC_RETURN: the interrupted context's PC and LR are in the frame on the stack it names.
+            uint frame = (Cpu.Lr & 4) != 0 ? Cpu.Psp : Cpu.Msp;
+            if (Bus.TryRead(frame + 24, 4, out uint stackedPc) && Bus.TryRead(frame + 20, 4, out uint stackedLr))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  stacked pc 0x{stackedPc:X8}  {DescribeAddress(stackedPc) ?? "(no symbol)"}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  stacked lr 0x{stackedLr:X8}  {DescribeAddress(stackedLr) ?? "(no symbol)"}");
+            }
+        }
         for (int row = 0; row < 4; row++)
         {
             text.Append(' ');

@@ -14,8 +14,9 @@
  * loads and stores a region forbids, IACCVIOL on executing from an XN region; escalation to HardFault (HFSR.FORCED, CFSR still set) when the
  * fault is disabled in SHCSR, when the handler's priority is not higher than the execution
  * priority, and for a fault inside a handler of higher priority; INVPC from an illegal
- * EXC_RETURN and from a return to thread mode with another exception still active, recovered
- * without depending on the frame (which the ARMv7-M ARM and QEMU build differently).
+ * EXC_RETURN and from a return to thread mode with another exception still active (the
+ * returning exception is deactivated, the UsageFault is taken without a new frame; its LR,
+ * which QEMU and the ARMv7-M pseudocode set differently, is not printed).
  * Not tested: a fault under FAULTMASK (lockup; QEMU 7.2 aborts), stores to unmapped memory
  * (precise or imprecise is implementation defined).
  */
@@ -451,10 +452,12 @@ static volatile uint32_t inv_hfsr;
 static volatile uint32_t inv_shcsr;
 static volatile uint32_t inv_iabr;
 static volatile uint32_t inv_count;
+static volatile uint32_t inv_on_svc_frame;
 
-void invpc_record(void)
+void invpc_record(uint32_t msp)
 {
     inv_count = inv_count + 1;
+    inv_on_svc_frame = msp == invpc_frame;
     inv_ipsr = get_ipsr();
     inv_cfsr = SCB_CFSR;
     inv_hfsr = SCB_HFSR;
@@ -479,6 +482,8 @@ static void invpc_report(const char *label)
     out_hex32(inv_shcsr);
     out_str(" iabr0=");
     out_hex32(inv_iabr);
+    out_str(" msp=svc frame:");
+    out_udec(inv_on_svc_frame);
     out_nl();
     inv_count = 0;
 }

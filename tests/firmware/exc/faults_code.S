@@ -107,9 +107,10 @@ SITE site_call
 /*
  * INVPC. svc #1 returns with the illegal EXC_RETURN 0xFFFFFFF5; svc #2 returns to thread mode
  * (0xFFFFFFF9) although the code that called it is a handler. Either way the UsageFault handler
- * (fixup == FIX_INVPC) records what it sees through invpc_record() and then, without looking at
- * any frame (the ARMv7-M ARM takes this UsageFault without stacking, QEMU stacks a new frame),
- * puts MSP back to the SVC's frame and does the return the SVC should have done.
+ * (fixup == FIX_INVPC) records what it sees through invpc_record(msp) and then puts MSP back to
+ * the SVC's frame and does the return the SVC should have done. The UsageFault is taken without
+ * stacking a new frame (MSP still points at the SVC's frame); the LR it gets is not relied on
+ * (QEMU 7.2 leaves the failed EXC_RETURN itself, the ARMv7-M pseudocode says 0xF0000000 + it).
  */
     .global SVC_Handler
     .type SVC_Handler, %function
@@ -144,7 +145,8 @@ UsageFault_Handler:
     mrsne   r0, psp
     mov     r1, lr
     b       fault_common
-1:  bl      invpc_record
+1:  mrs     r0, msp
+    bl      invpc_record
     ldr     r0, =invpc_frame
     ldr     r0, [r0]
     mov     sp, r0

@@ -60,7 +60,8 @@ internal sealed class DemoCommand : ICliCommand
                 File.Copy(firmware, Path.Combine(images, Path.GetFileName(firmware)));
             }
 
-            using var loggerFactory = CliLogging.Create(context.Error, arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Warning);
+            // Unmodelled registers the DSMC saves (DMA, for one) are logged as warnings: the demo shows errors only.
+            using var loggerFactory = CliLogging.Create(context.Error, arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Error);
             await using var host = new MigrationHost(new MigrationHostOptions { StateDirectory = Path.Combine(work, "state"), ImageDirectory = images }, loggerFactory);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
 

@@ -97,8 +97,9 @@ public sealed class EmulatedDevice : IDisposable
     private readonly EmulatedDeviceOptions _options;
     private readonly ILogger _logger;
     private readonly Mb9bf506nBoard _board;
-    private readonly uint _stopForeverStart;
-    private readonly uint _stopForeverEnd;
+    private const byte DsmcStatusMoved = 2;
+    private const double DrainSeconds = 0.25;
+    private readonly uint? _statusAddress;
     private long _linkBytes;
 
     private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, Mb9bf506nBoard board, ElfImage image, ILogger logger)
@@ -108,9 +109,8 @@ public sealed class EmulatedDevice : IDisposable
         _board = board;
         _logger = logger;
         Image = image;
-        var stop = image.FindSymbol("dsmc_stop_forever");
-        _stopForeverStart = stop?.Address & ~1u ?? 0;
-        _stopForeverEnd = stop is null ? 0 : _stopForeverStart + Math.Max(2, stop.Size);
+        // The DSMC records DSMC_STATUS_MOVED in its private state before it stops the device for good.
+        _statusAddress = image.FindSymbol("dsmc_local")?.Address;
         board.Serial[options.LinkChannel].FrameTransmitted += (_, time) =>
         {
             if (Interlocked.Increment(ref _linkBytes) == 1)
@@ -136,7 +136,14 @@ public sealed class EmulatedDevice : IDisposable
     public ulong? FirstLinkByteAt { get; private set; }
 
     /// <summary>Whether the DSMC stopped the device for good (the system moved).</summary>
-    public bool Halted => _stopForeverEnd != 0 && Machine.Cpu.Pc - _stopForeverStart < _stopForeverEnd - _stopForeverStart;
+    public bool Halted
+    {
+        get
+        {
+            Span<byte> status = stackalloc byte[1];
+            return _statusAddress is { } address && Machine.Bus.TryPeek(address, status) && status[0] == DsmcStatusMoved;
+        }
+    }
 
     /// <summary>Creates the device, loads the firmware and resets it.</summary>
     /// <param name="options">Options.</param>
@@ -207,6 +214,7 @@ public sealed class EmulatedDevice : IDisposable
         // Seconds of guest time, integrated slice by slice: the core clock changes when firmware starts the PLL.
         double guestSeconds = 0;
         var pending = _options.Trigger as DeviceTrigger.After;
+        double? haltedAtSeconds = null;
         while (true)
         {
             ulong before = Machine.Scheduler.Now;
@@ -220,8 +228,17 @@ public sealed class EmulatedDevice : IDisposable
 
             if (Halted)
             {
-                _logger.LogInformation("The DSMC stopped the device: the system lives on the host now");
-                return result;
+                // DONE may still sit in the serial port: give the stopped device time to drain its link and
+                // to answer a repeated COMMITTED, as the physical device would while it idles.
+                if (haltedAtSeconds is null)
+                {
+                    haltedAtSeconds = guestSeconds;
+                    _logger.LogInformation("The DSMC stopped the device: the system lives on the host now");
+                }
+                else if (guestSeconds - haltedAtSeconds >= DrainSeconds)
+                {
+                    return result;
+                }
             }
 
             if (result.Exited || result.Cancelled || result.StopReason is not Emulation.CortexM3.Cpu.StopReason.InstructionLimit)

@@ -83,7 +83,7 @@ public static class SystemImporter
         foreach (var region in system.Regions)
         {
             var d = region.Descriptor;
-            if (!board.Memory.Any(m => m.Kind != Emulation.CortexM3.Memory.RegionKind.Device && d.Base >= m.Base && d.End <= (ulong)m.Base + m.Size))
+            if (!CoveredByMemory(board, d.Base, d.End))
             {
                 throw new MigrationException($"Region {d.Kind} 0x{d.Base:X8}+0x{d.Size:X} is not memory of board '{board.Name}'.");
             }
@@ -93,6 +93,25 @@ public static class SystemImporter
                 throw new MigrationException($"Region 0x{d.Base:X8} carries {region.Contents.Length} bytes for a size of {d.Size}.");
             }
         }
+    }
+
+    // Whether [start, end) lies in RAM or ROM of the board, possibly across adjacent regions (the FM3's
+    // SRAM0 and SRAM1 are contiguous and devices send them as one range).
+    private static bool CoveredByMemory(BoardDefinition board, ulong start, ulong end)
+    {
+        ulong cursor = start;
+        while (cursor < end)
+        {
+            var region = board.Memory.FirstOrDefault(m => m.Kind != Emulation.CortexM3.Memory.RegionKind.Device && cursor >= m.Base && cursor < (ulong)m.Base + m.Size);
+            if (region is null)
+            {
+                return false;
+            }
+
+            cursor = (ulong)region.Base + region.Size;
+        }
+
+        return true;
     }
 
     private static void Load(Machine machine, EmigratedSystem system)

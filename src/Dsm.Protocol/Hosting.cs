@@ -105,6 +105,12 @@ public sealed class MigrationReceiverOptions
     /// <summary>Silence after which the host asks again (or, on a push-only link, gives up). Default 5 s.</summary>
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a link may stay silent before HELLO. A device connects when it boots and speaks only when its
+    /// DSM interrupt fires, so the default waits indefinitely; the frame timeout applies from HELLO on.
+    /// </summary>
+    public TimeSpan HelloTimeout { get; init; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>NACKs for one position, or COMMITTED repeats, before giving up. Default 4.</summary>
     public int MaxRetries { get; init; } = 4;
 

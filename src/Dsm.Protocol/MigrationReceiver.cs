@@ -165,10 +165,12 @@ public sealed class MigrationReceiver
         }
 
         /// <summary>Next frame, or null after <see cref="MigrationReceiverOptions.FrameTimeout"/> of silence.</summary>
-        private async Task<FrameReadResult?> ReadAsync(CancellationToken ct)
+        private Task<FrameReadResult?> ReadAsync(CancellationToken ct) => ReadAsync(_options.FrameTimeout, ct);
+
+        private async Task<FrameReadResult?> ReadAsync(TimeSpan limit, CancellationToken ct)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.FrameTimeout);
+            timeout.CancelAfter(limit);
             try
             {
                 return await _reader.ReadAsync(timeout.Token).ConfigureAwait(false);
@@ -191,8 +193,8 @@ public sealed class MigrationReceiver
             Frame helloFrame;
             while (true)
             {
-                var read = await ReadAsync(ct).ConfigureAwait(false)
-                    ?? throw new ProtocolException(ProtocolErrorCode.Timeout, $"No HELLO within {_options.FrameTimeout.TotalSeconds:0.#} s.");
+                var read = await ReadAsync(_options.HelloTimeout, ct).ConfigureAwait(false)
+                    ?? throw new ProtocolException(ProtocolErrorCode.Timeout, $"No HELLO within {_options.HelloTimeout.TotalSeconds:0.#} s.");
                 if (read.Status == FrameReadStatus.Completed)
                 {
                     throw new ProtocolException(ProtocolErrorCode.LinkClosed, "The link closed before a HELLO arrived.");

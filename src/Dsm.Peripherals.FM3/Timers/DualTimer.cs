@@ -129,7 +129,8 @@ public sealed class DualTimer : Fm3Peripheral
             });
             _ris = r.Define($"{n}RIS", b + 0x10, 32).DefineField("RIS", 0, 1, FieldAccess.ReadOnly);
             r.Define($"{n}MIS", b + 0x14, 32).WithField("MIS", 0, 1, FieldAccess.ReadOnly, _ => Masked ? 1u : 0u);
-            r.Define($"{n}BGLoad", b + 0x18, 32).WithWriteCallback((_, v) => _load.Value = v);
+            // SP804: BGLoad writes the reload value without restarting the count; reads return the Load register.
+            r.Define($"{n}BGLoad", b + 0x18, 32).WithValueProvider(_ => _load.Value).WithWriteCallback((_, v) => _load.Value = v);
             Counter.Load(0xFFFF_FFFF);
         }
 

@@ -155,7 +155,10 @@ void dsmc_first_half(void)
         proto.max_retries = cfg->max_retries;
         port->link_open();
         outcome = dsm_emigrate(&session, &proto, cpu, port->transport, work, sizeof work);
-        if (outcome == DSM_OUTCOME_MOVED) port->halt(&session);
+        if (outcome == DSM_OUTCOME_MOVED) {
+            dsmc_local.status = DSMC_STATUS_MOVED;   /* visible to a debugger or an emulated device's host */
+            port->halt(&session);
+        }
         /* The system goes on locally, as if the DSM interrupt had been a short one. */
         dsmc_local.status = DSMC_STATUS_RETURNED;
         dsmc_local.outcome = (uint8_t)outcome;

@@ -38,7 +38,6 @@ public sealed class MachineTimingTests
     }
 
     [Test]
-    [Ignore("Needs the core to publish its cycle count before a device access: its fast loop keeps the count in a local across blocks, so a device sees the time the Run call started.")]
     public void AnEventScheduledByARegisterWriteInTheMiddleOfASliceFiresOnTime()
     {
         var fast = WriteThenFire(stepped: false);

@@ -62,6 +62,8 @@ public sealed partial class Machine
             FaultKind.DataBusError => "data access to unmapped or read-only memory",
             FaultKind.SupervisorCall => "SVC with no handler",
             FaultKind.NoCoprocessor => "coprocessor instruction",
+            FaultKind.InstructionAccessViolation => "instruction fetch denied by the MPU",
+            FaultKind.DataAccessViolation => "data access denied by the MPU",
             _ => fault.Kind.ToString(),
         };
         string at = fault.Address is { } address ? $" (address 0x{address:X8})" : string.Empty;

@@ -59,6 +59,11 @@ internal sealed class CodeBlock
         }
     }
 
+    /// <summary>A transient copy of the block's first <paramref name="count"/> instructions (never cached or chained).</summary>
+    /// <param name="count">Instructions to keep, 1 to <see cref="Count"/>.</param>
+    /// <returns>The shorter block.</returns>
+    public CodeBlock Truncated(int count) => new(Instructions[..count], Addresses[..(count + 1)], null);
+
     /// <summary>Most cycles the whole block can take (base cycles plus the largest data-dependent extras).</summary>
     public uint WorstCaseCycles { get; }
 

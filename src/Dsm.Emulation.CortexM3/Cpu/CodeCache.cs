@@ -279,8 +279,15 @@ internal sealed class CodeCache : ICodeWriteObserver
         return new CodeBlock([decoded], [start, start + 4], null);
     }
 
-    /// <summary>A transient block whose only instruction reports an instruction bus error at <paramref name="faultAddress"/>.</summary>
-    private static CodeBlock FetchFault(uint pc, uint faultAddress)
+    /// <summary>
+    /// A transient block whose only instruction reports an instruction bus error at <paramref name="faultAddress"/>,
+    /// or with <paramref name="accessViolation"/> an MPU instruction access violation (IACCVIOL).
+    /// </summary>
+    /// <param name="pc">The address of the instruction that cannot be fetched.</param>
+    /// <param name="faultAddress">The address whose fetch failed.</param>
+    /// <param name="accessViolation">True when the MPU denied the fetch.</param>
+    /// <returns>The block.</returns>
+    internal static CodeBlock FetchFault(uint pc, uint faultAddress, bool accessViolation = false)
     {
         var fault = new DecodedInstruction
         {
@@ -288,6 +295,7 @@ internal sealed class CodeCache : ICodeWriteObserver
             Length = 2,
             Flags = InstructionFlags.EndsBlock | InstructionFlags.Unconditional,
             Imm = faultAddress,
+            Aux = accessViolation ? (byte)1 : (byte)0,
         };
         return new CodeBlock([fault], [pc, pc + 2], null);
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dsm.Emulation.CortexM3.SystemControl;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
@@ -34,6 +35,12 @@ public sealed partial class CortexM3Cpu
     private bool _itStateReplaced;
     private bool _sleepingOnExit;
 
+    // MPU_CTRL.ENABLE as last seen: data accesses then take the general path, which asks the MPU, and blocks are checked at lookup.
+    private bool _mpuEnabled;
+
+    // Set while the core makes accesses with unprivileged permissions regardless of its mode (unstacking to unprivileged Thread mode).
+    private bool _unprivilegedAccess;
+
     /// <summary>The system control space whose exception controller takes this core's exceptions, or null (bare core).</summary>
     public SystemControlSpace? SystemControl => _scs;
 
@@ -63,10 +70,74 @@ public sealed partial class CortexM3Cpu
         _exc = scs.Exceptions;
         scs.AttachCore(this);
         MasksChanged += _exc.MasksChanged;
+        scs.Mpu.Changed = MpuChanged;
+        SelectMemoryMaps();
 
         // CCR.UNALIGN_TRP can change at any store: send every unaligned access down the slow path, which reads it live.
         _unalignedMask4 = 3;
         _unalignedMask2 = 1;
+    }
+
+    /// <summary>
+    /// The MPU's configuration changed: select the fast or the checked data path, and leave the running block after the
+    /// store that changed it (the next block is looked up, and checked for execution, under the new configuration).
+    /// </summary>
+    private void MpuChanged()
+    {
+        SelectMemoryMaps();
+        _codeModified = true;
+    }
+
+    /// <summary>Whether the MPU lets the core make a data access of <paramref name="size"/> bytes at <paramref name="address"/>.</summary>
+    private bool MpuPermitsData(uint address, int size, MemoryAccess access)
+    {
+        var mpu = _scs!.Mpu;
+        bool privileged = IsPrivileged && !_unprivilegedAccess;
+        if (mpu.Check(address, access, privileged) != MpuVerdict.Allowed)
+        {
+            return false;
+        }
+
+        // Permissions are uniform over aligned 32-byte granules (the smallest region and sub-region).
+        uint last = address + (uint)size - 1;
+        return ((address ^ last) & ~31u) == 0 || mpu.Check(last, access, privileged) == MpuVerdict.Allowed;
+    }
+
+    /// <summary>
+    /// A block lookup with the MPU enabled: the block, cut short before its first instruction the MPU does not let the
+    /// core fetch, or a one-instruction block that raises IACCVIOL when that is its first instruction.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private CodeBlock MpuCheckedLookup(uint pc)
+    {
+        var block = _code.Lookup(pc);
+        var mpu = _scs!.Mpu;
+        bool privileged = IsPrivileged;
+        uint checkedGranule = 1; // no granule (granules are 32-byte aligned)
+        for (int i = 0; i < block.Count; i++)
+        {
+            uint first = block.Addresses[i], last = block.Addresses[i + 1] - 1;
+            for (uint granule = first & ~31u; ; granule += 32)
+            {
+                if (granule != checkedGranule)
+                {
+                    uint probe = granule < first ? first : granule;
+                    if (mpu.Check(probe, MemoryAccess.Execute, privileged) != MpuVerdict.Allowed)
+                    {
+                        return i == 0 ? CodeCache.FetchFault(pc, probe, accessViolation: true) : block.Truncated(i);
+                    }
+
+                    checkedGranule = granule;
+                }
+
+                if (granule == (last & ~31u))
+                {
+                    break;
+                }
+            }
+        }
+
+        return block;
     }
 
     /// <summary>Whether an access to <paramref name="address"/> (at or above the PPB base) is denied because the core is unprivileged.</summary>
@@ -97,8 +168,8 @@ public sealed partial class CortexM3Cpu
         _cycles += ExceptionEntryCycles;
         if (!PushFrame(returnAddress, Xpsr, out uint failedAddress))
         {
-            LastFault = new CpuFault(FaultKind.DataBusError, returnAddress, 0, null, failedAddress);
-            if (exc.RaiseFault(FaultCause.BusFaultOnStacking).Lockup)
+            LastFault = new CpuFault(_pendingFault, returnAddress, 0, null, failedAddress);
+            if (exc.RaiseFault(StackingCause()).Lockup)
             {
                 return (int)StopReason.Lockup;
             }
@@ -144,6 +215,10 @@ public sealed partial class CortexM3Cpu
         failedAddress = 0;
         return true;
     }
+
+    /// <summary>The fault of a failed <see cref="PushFrame"/>: MSTKERR when the MPU denied the write, else STKERR.</summary>
+    private FaultCause StackingCause() =>
+        _pendingFault == FaultKind.DataAccessViolation ? FaultCause.MemManageOnStacking : FaultCause.BusFaultOnStacking;
 
     /// <summary>
     /// ExceptionTaken: no stacking. Fetches the vector (a failed read escalates to HardFault, HFSR.VECTTBL), marks
@@ -248,13 +323,25 @@ public sealed partial class CortexM3Cpu
 
         uint frame = R(SpIndex);
         Span<uint> words = stackalloc uint[8];
+
+        // Unstacking uses the permissions of the mode returned to.
+        _unprivilegedAccess = toThread && (_control & 1) != 0;
         for (int i = 0; i < 8; i++)
         {
             if (!Read32(frame + (uint)(4 * i), out words[i]))
             {
-                return FaultOnReturn(FaultCause.BusFaultOnUnstacking, FaultKind.DataBusError, instructionAddress, frame + (uint)(4 * i), excReturn);
+                _unprivilegedAccess = false;
+                bool mpu = _pendingFault == FaultKind.DataAccessViolation;
+                return FaultOnReturn(
+                    mpu ? FaultCause.MemManageOnUnstacking : FaultCause.BusFaultOnUnstacking,
+                    _pendingFault,
+                    instructionAddress,
+                    frame + (uint)(4 * i),
+                    excReturn);
             }
         }
+
+        _unprivilegedAccess = false;
 
         W(0, words[0]);
         W(1, words[1]);
@@ -281,8 +368,8 @@ public sealed partial class CortexM3Cpu
 
             if (!PushFrame(_pc, Xpsr, out uint failedAddress))
             {
-                LastFault = new CpuFault(FaultKind.DataBusError, instructionAddress, 0, null, failedAddress);
-                if (exc.RaiseFault(FaultCause.BusFaultOnStacking).Lockup)
+                LastFault = new CpuFault(_pendingFault, instructionAddress, 0, null, failedAddress);
+                if (exc.RaiseFault(StackingCause()).Lockup)
                 {
                     return (int)StopReason.Lockup;
                 }
@@ -332,6 +419,8 @@ public sealed partial class CortexM3Cpu
             FaultKind.NoCoprocessor => FaultCause.NoCoprocessor,
             FaultKind.DataBusError => FaultCause.PreciseDataBusError,
             FaultKind.SupervisorCall => FaultCause.SupervisorCall,
+            FaultKind.DataAccessViolation => FaultCause.DataAccessViolation,
+            FaultKind.InstructionAccessViolation => FaultCause.InstructionAccessViolation,
             _ => IsExecuteNever(address ?? instructionAddress) ? FaultCause.InstructionAccessViolation : FaultCause.InstructionBusError,
         };
         return _exc!.RaiseFault(cause, address ?? 0).Lockup ? StopReason.Lockup : (StopReason)Continue;

@@ -96,7 +96,7 @@ public sealed partial class CortexM3Cpu
             }
             else if (GeneralPathOnly)
             {
-                var block = _code.Lookup(_pc);
+                var block = _mpuEnabled ? MpuCheckedLookup(_pc) : _code.Lookup(_pc);
                 status = ExecuteGeneral(block, 0, block.Count <= remaining ? block.Count : (int)remaining, out int executed);
                 remaining -= executed;
             }
@@ -116,6 +116,12 @@ public sealed partial class CortexM3Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private CodeBlock NextBlock(CodeBlock? previous, uint pc)
     {
+        if (_mpuEnabled)
+        {
+            // Execute permission depends on the privilege and priority of the moment: checked at every block.
+            return MpuCheckedLookup(pc);
+        }
+
         if (previous is not null)
         {
             // An invalidated block's Start is odd, so it never matches.
@@ -168,7 +174,7 @@ public sealed partial class CortexM3Cpu
             return (int)RaiseFault(FaultKind.InvalidState, pc, null);
         }
 
-        var block = _code.Lookup(pc);
+        var block = _mpuEnabled ? MpuCheckedLookup(pc) : _code.Lookup(pc);
         var d = block.Instructions[0];
         bool lastInBlock = (_itState & 0xF) == 0x8;
         if (d.Has(InstructionFlags.NotInIt) || (d.Has(InstructionFlags.BranchLike) && !lastInBlock))

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Dsm.Emulation.CortexM3.Memory;
+using Dsm.Emulation.CortexM3.SystemControl;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
 
@@ -12,8 +13,14 @@ namespace Dsm.Emulation.CortexM3.Cpu;
 /// </summary>
 public sealed partial class CortexM3Cpu
 {
-    private FastRegion[] _readMap = CreateEmptyMap();
-    private FastRegion[] _writeMap = CreateEmptyMap();
+    // Every slot empty: every access takes the general path (while the MPU is enabled).
+    private static readonly FastRegion[] CheckedMap = CreateEmptyMap();
+
+    // The maps the fast path uses: the region maps below, or CheckedMap while the MPU is enabled.
+    private FastRegion[] _readMap = CheckedMap;
+    private FastRegion[] _writeMap = CheckedMap;
+    private FastRegion[] _regionReadMap = CheckedMap;
+    private FastRegion[] _regionWriteMap = CheckedMap;
     private int _mappedRegionCount = -1;
     private uint _unalignedMask4;
     private uint _unalignedMask2;
@@ -64,9 +71,18 @@ public sealed partial class CortexM3Cpu
             }
         }
 
-        _readMap = readMap;
-        _writeMap = writeMap;
+        _regionReadMap = readMap;
+        _regionWriteMap = writeMap;
         _mappedRegionCount = regions.Count;
+        SelectMemoryMaps();
+    }
+
+    /// <summary>The fast path's maps: the region maps, or none (every access checked on the general path) while the MPU is enabled.</summary>
+    private void SelectMemoryMaps()
+    {
+        _mpuEnabled = _scs is not null && _scs.Mpu.Enabled;
+        _readMap = _mpuEnabled ? CheckedMap : _regionReadMap;
+        _writeMap = _mpuEnabled ? CheckedMap : _regionWriteMap;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -231,6 +247,12 @@ public sealed partial class CortexM3Cpu
             return DataFault(FaultKind.Unaligned, address);
         }
 
+        if (_mpuEnabled && !MpuPermitsData(address, size, MemoryAccess.Read))
+        {
+            value = 0;
+            return DataFault(FaultKind.DataAccessViolation, address);
+        }
+
         if (address >= PpbBase && DeniedToUnprivileged(address, isWrite: false))
         {
             value = 0;
@@ -251,6 +273,11 @@ public sealed partial class CortexM3Cpu
         if (UnalignedTrap && (address & (uint)(size - 1)) != 0)
         {
             return DataFault(FaultKind.Unaligned, address);
+        }
+
+        if (_mpuEnabled && !MpuPermitsData(address, size, MemoryAccess.Write))
+        {
+            return DataFault(FaultKind.DataAccessViolation, address);
         }
 
         if (address >= PpbBase && DeniedToUnprivileged(address, isWrite: true))

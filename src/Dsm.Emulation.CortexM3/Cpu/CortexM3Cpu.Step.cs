@@ -1481,7 +1481,7 @@ public sealed partial class CortexM3Cpu
                 return StepFault;
 
             case Op.FetchFault:
-                _pendingFault = FaultKind.InstructionBusError;
+                _pendingFault = d.Aux != 0 ? FaultKind.InstructionAccessViolation : FaultKind.InstructionBusError;
                 _pendingFaultAddress = d.Imm;
                 return StepFault;
 

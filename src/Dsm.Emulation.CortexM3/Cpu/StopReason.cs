@@ -54,6 +54,12 @@ public enum FaultKind
 
     /// <summary>A coprocessor instruction (Cortex-M3 has none).</summary>
     NoCoprocessor,
+
+    /// <summary>An instruction fetch the MPU denies (MemManage, MMFSR.IACCVIOL).</summary>
+    InstructionAccessViolation,
+
+    /// <summary>A data access the MPU denies (MemManage, MMFSR.DACCVIOL with MMFAR).</summary>
+    DataAccessViolation,
 }
 
 /// <summary>A precise report of a fault: what, where, and the instruction's halfwords.</summary>

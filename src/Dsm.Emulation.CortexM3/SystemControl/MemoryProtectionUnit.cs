@@ -82,6 +82,9 @@ public sealed class MemoryProtectionUnit : IStatefulComponent
     /// <summary>Incremented on every change of the configuration, so the core can drop cached permission decisions.</summary>
     public int Generation { get; private set; }
 
+    /// <summary>Called after every change of the configuration (the core re-evaluates its fast paths).</summary>
+    internal Action? Changed { get; set; }
+
     /// <inheritdoc />
     public string SectionName => "mpu";
 
@@ -147,7 +150,7 @@ public sealed class MemoryProtectionUnit : IStatefulComponent
             Decode(i);
         }
 
-        Generation++;
+        NoteChanged();
     }
 
     /// <summary>Reads an MPU register by its SCS offset (0xD90..0xDB8).</summary>
@@ -189,7 +192,7 @@ public sealed class MemoryProtectionUnit : IStatefulComponent
         {
             case 0xD94:
                 _control = value & (CtrlEnable | CtrlHardFaultNmiEnable | CtrlPrivilegedDefault);
-                Generation++;
+                NoteChanged();
                 break;
             case 0xD98:
                 if ((value & 0xFF) < RegionCount)
@@ -273,7 +276,13 @@ public sealed class MemoryProtectionUnit : IStatefulComponent
             Decode(i);
         }
 
+        NoteChanged();
+    }
+
+    private void NoteChanged()
+    {
         Generation++;
+        Changed?.Invoke();
     }
 
     private static MpuVerdict DefaultMap(uint address, MemoryAccess access) =>
@@ -323,7 +332,7 @@ public sealed class MemoryProtectionUnit : IStatefulComponent
             sizeField >= 7 ? (byte)(rasr >> 8) : (byte)0,
             (int)((rasr >> 24) & 7),
             (rasr & (1u << 28)) != 0);
-        Generation++;
+        NoteChanged();
     }
 
     private readonly record struct Region(bool Enabled, uint Base, ulong Size, byte SubregionDisable, int AccessPermission, bool ExecuteNever);

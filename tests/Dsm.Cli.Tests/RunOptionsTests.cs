@@ -19,6 +19,52 @@ public class RunOptionsTests
         }
     }
 
+    // Interrupt-heavy programs: checkpoints land inside handlers, between tail-chained exceptions, in PendSV
+    // context switches and in fault handlers. Interval 1 runs a bounded prefix (a fresh machine per instruction).
+    private static IEnumerable<TestCaseData> InterruptHeavyCheckpointCases()
+    {
+        yield return new TestCaseData("exc_svc_pendsv", 1L, 5000L);
+        yield return new TestCaseData("exc_preempt", 1L, 5000L);
+        yield return new TestCaseData("exc_masks", 13L, 0L);
+        yield return new TestCaseData("exc_svc_pendsv", 97L, 0L);
+        yield return new TestCaseData("exc_preempt", 97L, 0L);
+        yield return new TestCaseData("exc_nvic", 101L, 0L);
+        yield return new TestCaseData("exc_unpriv", 211L, 0L);
+        yield return new TestCaseData("exc_faults", 997L, 0L);
+        yield return new TestCaseData("exc_vtor_align", 1009L, 0L);
+        yield return new TestCaseData("exc_systick", 100_003L, 0L);
+    }
+
+    [TestCaseSource(nameof(InterruptHeavyCheckpointCases))]
+    public async Task CheckpointedInterruptHeavyRunPrintsExactlyWhatAPlainRunPrints(string image, long interval, long maxInstructions)
+    {
+        string elf = FindRepositoryFile("tests", "firmware", "bin", image + ".elf");
+        string[] limit = maxInstructions > 0 ? ["-n", maxInstructions.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
+        var plain = await Cli.Run(["run", elf, .. limit]);
+        var checkpointed = await Cli.Run(["run", elf, "--checkpoint-every", interval.ToString(System.Globalization.CultureInfo.InvariantCulture), .. limit]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.Out, Is.Not.Empty);
+            Assert.That(checkpointed.Out, Is.EqualTo(plain.Out));
+            Assert.That(checkpointed.ExitCode, Is.EqualTo(plain.ExitCode));
+        });
+    }
+
+    [Test]
+    public async Task CheckpointedFm3RtosPrintsExactlyWhatAPlainRunPrints()
+    {
+        string elf = FindRepositoryFile("samples", "firmware", "bin", "app-mb9bf506n-exit30.elf");
+        var plain = await Cli.Run("run", "--board", "mb9bf506n", elf, "--uart", "0=stdio");
+        var checkpointed = await Cli.Run("run", "--board", "mb9bf506n", elf, "--uart", "0=stdio", "--checkpoint-every", "100003");
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.ExitCode, Is.Zero, plain.Error);
+            Assert.That(plain.Out, Does.Contain("end lines=30 gaps=0"));
+            Assert.That(checkpointed.Out, Is.EqualTo(plain.Out));
+            Assert.That(checkpointed.ExitCode, Is.EqualTo(plain.ExitCode));
+        });
+    }
+
     [TestCaseSource(nameof(CheckpointCases))]
     public async Task CheckpointedRunPrintsExactlyWhatAPlainRunPrints(string image, long interval)
     {

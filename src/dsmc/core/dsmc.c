@@ -105,7 +105,7 @@ static uint8_t build_id_from_note(const uint8_t **desc)
 #ifndef DSMC_FLASH_BITMAP_BYTES
 #define DSMC_FLASH_BITMAP_BYTES 64u   /* one bit per 4 KiB flash block: up to 2 MiB of flash */
 #endif
-#define DSMC_WORK_BYTES ((2u << DSM_LZ4_HASH_BITS) + DSMC_FLASH_BITMAP_BYTES)
+#define DSMC_WORK_BYTES ((DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u) + DSMC_FLASH_BITMAP_BYTES)
 
 void dsmc_first_half(void)
 {

@@ -41,43 +41,40 @@ static uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n))
 /* The Sigma functions of the compression step: three rotations xor-ed. */
 static uint32_t big_sigma(uint32_t x, unsigned a, unsigned b, unsigned c) { return ror(x, a) ^ ror(x, b) ^ ror(x, c); }
 
+/* Message bytes are stored at index ^ 3, so each w[] word already holds its big-endian value
+ * (little-endian target, checked in dsm_protocol.h): no load or store conversion loops. */
+static uint8_t *sha_byte_at(uint32_t *words, uint32_t i) { return (uint8_t *)words + (i ^ 3u); }
+
 static void sha_block(dsm_sha256_t *c)
 {
-    uint32_t w[16], v[8], t1, i;
-    for (i = 0; i < 16; i++) {
-        const uint8_t *b = c->buf + 4u * i;
-        w[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    }
-    memcpy(v, c->h, sizeof v);
+    uint32_t *w = c->w, a = c->h[0], b = c->h[1], d = c->h[3], e = c->h[4], f = c->h[5], g = c->h[6],
+             h = c->h[7], cc = c->h[2], t1, t2, i;
     for (i = 0; i < 64u; i++) {
-        /* The message schedule lives in a 16-word ring to keep the stack small. */
+        /* The message schedule lives in the 16-word block itself, as a ring. */
         if (i >= 16u) {
             uint32_t s0 = w[(i + 1u) & 15u], s1 = w[(i + 14u) & 15u];
             w[i & 15u] += (ror(s0, 7) ^ ror(s0, 18) ^ (s0 >> 3)) + (ror(s1, 17) ^ ror(s1, 19) ^ (s1 >> 10)) +
                           w[(i + 9u) & 15u];
         }
-        t1 = v[7] + big_sigma(v[4], 6, 11, 25) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i & 15u];
-        /* Rotate the working variables: a..g become b..h, then e and a take the round's sums. */
-        /* Spelled out: as a loop, gcc turns it into a memmove call (250 bytes of libc). */
-        v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3]; v[3] = v[2]; v[2] = v[1]; v[1] = v[0];
-        v[4] += t1;
-        v[0] = t1 + big_sigma(v[1], 2, 13, 22) + ((v[1] & v[2]) ^ (v[1] & v[3]) ^ (v[2] & v[3]));
+        t1 = h + big_sigma(e, 6, 11, 25) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i & 15u];
+        t2 = big_sigma(a, 2, 13, 22) + ((a & b) ^ (a & cc) ^ (b & cc));
+        h = g; g = f; f = e; e = d + t1;
+        d = cc; cc = b; b = a; a = t1 + t2;
     }
-    for (i = 0; i < 8u; i++) c->h[i] += v[i];
+    c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
+    c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
 }
 
 void dsm_sha_init(dsm_sha256_t *c)
 {
     memcpy(c->h, sha_iv, sizeof sha_iv);
-    c->bytes_lo = 0;
-    c->bytes_hi = 0;
+    c->bytes = 0;
 }
 
 void dsm_sha_byte(dsm_sha256_t *c, uint8_t b)
 {
-    c->buf[c->bytes_lo & 63u] = b;
-    if (++c->bytes_lo == 0) c->bytes_hi++;
-    if ((c->bytes_lo & 63u) == 0) sha_block(c);
+    *sha_byte_at(c->w, c->bytes & 63u) = b;
+    if ((++c->bytes & 63u) == 0) sha_block(c);
 }
 
 void dsm_sha_update(dsm_sha256_t *c, const uint8_t *p, uint32_t n)
@@ -85,26 +82,16 @@ void dsm_sha_update(dsm_sha256_t *c, const uint8_t *p, uint32_t n)
     while (n--) dsm_sha_byte(c, *p++);
 }
 
-/* Big-endian bytes of words, as SHA-256 writes its length and digest. */
-static void put_be(dsm_sha256_t *c, const uint32_t *words, uint8_t *out, unsigned bytes)
-{
-    unsigned i;
-    for (i = 0; i < bytes; i++) {
-        uint8_t b = (uint8_t)(words[i >> 2] >> (24u - 8u * (i & 3u)));
-        if (out) out[i] = b;
-        else dsm_sha_byte(c, b);
-    }
-}
-
 void dsm_sha_final(dsm_sha256_t *c, uint8_t out[32])
 {
-    uint32_t bits[2];
-    bits[0] = c->bytes_hi << 3 | c->bytes_lo >> 29;
-    bits[1] = c->bytes_lo << 3;
+    /* Messages are shorter than 4 GiB (lengths are 32-bit): the bit count's high word is bytes >> 29. */
+    uint32_t bytes = c->bytes, i;
     dsm_sha_byte(c, 0x80);
-    while ((c->bytes_lo & 63u) != 56u) dsm_sha_byte(c, 0);
-    put_be(c, bits, 0, 8);
-    put_be(c, c->h, out, 32);
+    while ((c->bytes & 63u) != 56u) dsm_sha_byte(c, 0);
+    c->w[14] = bytes >> 29;
+    c->w[15] = bytes << 3;
+    sha_block(c);
+    for (i = 0; i < 32u; i++) out[i] = *sha_byte_at(c->h, i);
 }
 
 void dsm_sha256(const uint8_t *data, uint32_t len, uint8_t out[32])

@@ -144,8 +144,8 @@ typedef enum dsm_outcome {
     DSM_OUTCOME_BAD_CONFIG     /* configuration or work buffer invalid; nothing was sent */
 } dsm_outcome_t;
 
-/** SHA-256 running state. */
-typedef struct dsm_sha256 { uint32_t h[8]; uint32_t bytes_lo, bytes_hi; uint8_t buf[64]; } dsm_sha256_t;
+/** SHA-256 running state; w holds the current block as big-endian words (see dsm_crypto.c). */
+typedef struct dsm_sha256 { uint32_t h[8]; uint32_t bytes; uint32_t w[16]; } dsm_sha256_t;
 
 /** Session state. Place it in memory that is not transferred (DSMC private). */
 typedef struct dsm_session {
@@ -173,7 +173,8 @@ typedef struct dsm_session {
 } dsm_session_t;
 
 /* Optional features, all on by default. DSM_NO_KEY drops the HMAC (COMMIT without MAC, no key
- * capability); DSM_NO_FLASH_DIFF drops the flash CRC offer and request handling (all flash is sent). */
+ * capability); DSM_NO_FLASH_DIFF drops the flash CRC offer and request handling (all flash is sent);
+ * DSM_NO_LZ4 sends blocks raw (no LZ4 capability, no hash table in the work buffer). */
 #ifdef DSM_NO_FLASH_DIFF
 #define DSM_HAS_FLASH_DIFF 0
 #else
@@ -185,11 +186,17 @@ typedef struct dsm_session {
 #define DSM_HAS_KEY 1
 #endif
 
+#ifdef DSM_NO_LZ4
+#define DSM_HAS_LZ4 0
+#else
+#define DSM_HAS_LZ4 1
+#endif
+
 #ifndef DSM_LZ4_HASH_BITS
 #define DSM_LZ4_HASH_BITS 10
 #endif
 
-/** Work buffer bytes needed: LZ4 hash table plus one bit per flash block of the configured regions. */
+/** Work buffer bytes needed: LZ4 hash table (unless DSM_NO_LZ4) plus one bit per flash block of the configured regions. */
 uint32_t dsm_work_size(const dsm_config_t *cfg);
 
 /** Prepares a session; returns DSM_OUTCOME_RUNNING or DSM_OUTCOME_BAD_CONFIG. work must be 2-byte aligned. */

@@ -20,7 +20,7 @@ enum {
 enum { EV_NONE, EV_ACCEPT, EV_REJECT, EV_ABORT, EV_COMMITTED, EV_PROGRESS, EV_FATAL, EV_GIVE_UP };
 
 #define RX_GARBAGE_BUDGET 1024u
-#define HASH_TABLE_BYTES (2u << DSM_LZ4_HASH_BITS)
+#define HASH_TABLE_BYTES (DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u)
 
 static uint32_t rd_le(const uint8_t *p, unsigned n)
 {
@@ -31,17 +31,13 @@ static uint32_t rd_le(const uint8_t *p, unsigned n)
 
 /* ---- transmit sink: wire (CRC + port) and transcript ---- */
 
-static void wire(dsm_session_t *s, uint8_t b)
-{
-    if (!s->emit) return;
-    s->crc = dsm_crc32_update(s->crc, &b, 1);
-    s->io->put(s->io->ctx, b);
-}
-
 static void pay(void *ctx, uint8_t b)
 {
     dsm_session_t *s = ctx;
-    wire(s, b);
+    if (s->emit) {
+        s->crc = dsm_crc32_update(s->crc, &b, 1);
+        s->io->put(s->io->ctx, b);
+    }
     if (s->in_transcript) dsm_sha_byte(&s->sha, b);
 }
 
@@ -58,25 +54,18 @@ static void pay_le(dsm_session_t *s, uint32_t v, unsigned n)
 }
 
 /* Starts a frame. Data frames (transcript = 1) consume a sequence number; control frames do not. */
-static void frame_begin(dsm_session_t *s, uint8_t type, uint32_t len, int transcript)
+static void frame_begin(dsm_session_t *s, uint32_t type, uint32_t len, int transcript)
 {
-    uint8_t h[DSM_HEADER_SIZE];
-    unsigned i;
-    h[0] = DSM_SYNC0;
-    h[1] = DSM_SYNC1;
-    h[2] = type;
-    h[3] = 0;
-    h[4] = (uint8_t)len;
-    h[5] = (uint8_t)(len >> 8);
-    h[6] = (uint8_t)s->seq;
-    h[7] = (uint8_t)(s->seq >> 8);
+    uint32_t h[2];
+    h[0] = DSM_SYNC0 | DSM_SYNC1 << 8 | type << 16;   /* flags 0 */
+    h[1] = len | (uint32_t)s->seq << 16;
     s->crc = 0xFFFFFFFFu;
     s->in_transcript = 0;
-    for (i = 0; i < DSM_HEADER_SIZE; i++) wire(s, h[i]);
+    pay_bytes(s, h, DSM_HEADER_SIZE);
     if (transcript) {
         /* The transcript holds type and length of each data frame, then its payload. */
-        dsm_sha_byte(&s->sha, type);
-        dsm_sha_update(&s->sha, h + 4, 2);
+        dsm_sha_byte(&s->sha, (uint8_t)type);
+        dsm_sha_update(&s->sha, (const uint8_t *)&h[1], 2);
         s->in_transcript = 1;
         s->seq++;
     }
@@ -175,7 +164,7 @@ static void send_block(dsm_session_t *s)
         }
         packed = enc == DSM_ENC_FILL ? 4u : 0u;
     } else {
-        packed = dsm_lz4_encode(p, len, s->hash_table, 0, 0);
+        packed = DSM_HAS_LZ4 ? dsm_lz4_encode(p, len, s->hash_table, 0, 0) : len;
         if (packed < len) enc = DSM_ENC_LZ4;
         else packed = len;
     }
@@ -185,7 +174,7 @@ static void send_block(dsm_session_t *s)
     pay_bytes(s, &len, 4);
     if (enc == DSM_ENC_FILL) pay_bytes(s, &pattern, 4);
     else if (enc == DSM_ENC_RAW) pay_bytes(s, p, len);
-    else if (enc == DSM_ENC_LZ4) dsm_lz4_encode(p, len, s->hash_table, pay, s);
+    else if (DSM_HAS_LZ4 && enc == DSM_ENC_LZ4) dsm_lz4_encode(p, len, s->hash_table, pay, s);
     frame_end(s);
     s->offset += len;
 }
@@ -193,7 +182,7 @@ static void send_block(dsm_session_t *s)
 static void send_hello(dsm_session_t *s)
 {
     const dsm_config_t *c = s->cfg;
-    uint8_t i, caps = (uint8_t)((c->capabilities & ~DSM_CAP_KEY) | DSM_CAP_LZ4);
+    uint8_t i, caps = (uint8_t)((c->capabilities & ~DSM_CAP_KEY) | (DSM_HAS_LZ4 ? DSM_CAP_LZ4 : 0u));
     if (DSM_HAS_KEY && c->key_len) caps |= DSM_CAP_KEY;
     if (!DSM_HAS_FLASH_DIFF) caps &= (uint8_t)~DSM_CAP_FLASH_CRC;
     frame_begin(s, DSM_MSG_HELLO, 36u + c->build_id_len + c->board_id_len + 9u * c->region_count, 1);

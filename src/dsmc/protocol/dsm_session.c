@@ -101,26 +101,44 @@ static uint32_t block_count(uint32_t size) { return (size + DSM_BLOCK_SIZE - 1u)
 static int has_flash_diff(const dsm_session_t *s) { return DSM_HAS_FLASH_DIFF && (s->options & DSM_OPT_FLASH_DIFF); }
 
 /* Bit index of block 0 of flash region r in the request bitmap (r = region_count: bits in all). */
-static uint32_t flash_bit_base(const dsm_config_t *cfg, uint8_t r)
+static uint32_t flash_bit_base(const dsm_config_t *cfg, uint32_t r)
 {
     uint32_t bits = 0;
-    uint8_t i;
-    for (i = 0; i < r; i++)
-        if (cfg->regions[i].kind == DSM_REGION_FLASH) bits += block_count(cfg->regions[i].size);
+    const dsm_region_t *g = cfg->regions;
+    for (; r--; g++)
+        if (g->kind == DSM_REGION_FLASH) bits += block_count(g->size);
     return bits;
 }
 
-static int block_selected(const dsm_session_t *s, uint8_t r, uint32_t offset)
+static const dsm_region_t *cur_region(const dsm_session_t *s) { return &s->cfg->regions[s->region]; }
+
+/* Whether the block at offset of the current region is sent: always, except flash blocks the host
+ * did not request after a flash offer. */
+static int block_selected(const dsm_session_t *s, uint32_t offset)
 {
     uint32_t bit;
-    if (s->cfg->regions[r].kind != DSM_REGION_FLASH || !has_flash_diff(s)) return 1;
-    bit = flash_bit_base(s->cfg, r) + offset / DSM_BLOCK_SIZE;
+    if (s->phase != PH_FLASH || !has_flash_diff(s)) return 1;
+    bit = flash_bit_base(s->cfg, s->region) + offset / DSM_BLOCK_SIZE;
     return (s->flash_bitmap[bit >> 3] >> (bit & 7u)) & 1u;
+}
+
+/* Moves (region, offset) to the next block (offer phase: the next run of offered blocks) of the
+ * current phase; 0 when the phase is over. */
+static int seek(dsm_session_t *s)
+{
+    uint32_t kind = s->phase == PH_SRAM ? DSM_REGION_SRAM : DSM_REGION_FLASH;
+    for (; s->region < s->cfg->region_count; s->region++, s->offset = 0) {
+        const dsm_region_t *r = cur_region(s);
+        if (r->kind != kind) continue;
+        while (s->offset < r->size && !block_selected(s, s->offset)) s->offset += DSM_BLOCK_SIZE;
+        if (s->offset < r->size) return 1;
+    }
+    return 0;
 }
 
 /* DSM_ENC_ZERO if p[0..n) is all zero, DSM_ENC_FILL if it repeats one little-endian 32-bit word
  * (then in *pattern), else DSM_ENC_RAW. */
-static uint8_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
+static uint32_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
 {
     uint32_t i;
     for (i = 4; i < n; i++)
@@ -128,19 +146,6 @@ static uint8_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
     *pattern = rd_le(p, n < 4u ? n : 4u);
     if (*pattern == 0) return DSM_ENC_ZERO;
     return (n & 3u) ? DSM_ENC_RAW : DSM_ENC_FILL;
-}
-
-/* Moves (region, offset) to the next block to send in the current phase; 0 when the phase is over. */
-static int seek_block(dsm_session_t *s)
-{
-    uint8_t kind = s->phase == PH_SRAM ? DSM_REGION_SRAM : DSM_REGION_FLASH;
-    for (; s->region < s->cfg->region_count; s->region++, s->offset = 0) {
-        const dsm_region_t *r = &s->cfg->regions[s->region];
-        if (r->kind != kind) continue;
-        while (s->offset < r->size && !block_selected(s, s->region, s->offset)) s->offset += DSM_BLOCK_SIZE;
-        if (s->offset < r->size) return 1;
-    }
-    return 0;
 }
 
 static uint32_t block_len(const dsm_region_t *r, uint32_t offset)
@@ -151,13 +156,13 @@ static uint32_t block_len(const dsm_region_t *r, uint32_t offset)
 
 static void send_block(dsm_session_t *s)
 {
-    const dsm_region_t *r = &s->cfg->regions[s->region];
+    const dsm_region_t *r = cur_region(s);
     const uint8_t *p = r->data + s->offset;
     uint32_t len = block_len(r, s->offset), pattern, packed, next, other;
-    uint8_t enc = uniform_kind(p, len, &pattern);
+    uint32_t enc = uniform_kind(p, len, &pattern);
     if (enc != DSM_ENC_RAW) {
         /* Runs of equal blocks travel as one frame. */
-        for (next = s->offset + len; next < r->size && block_selected(s, s->region, next); next += DSM_BLOCK_SIZE) {
+        for (next = s->offset + len; next < r->size && block_selected(s, next); next += DSM_BLOCK_SIZE) {
             uint32_t n = block_len(r, next);
             if (uniform_kind(r->data + next, n, &other) != enc || other != pattern) break;
             len += n;
@@ -169,7 +174,7 @@ static void send_block(dsm_session_t *s)
         else packed = len;
     }
     frame_begin(s, DSM_MSG_BLOCK, 12u + packed, 1);
-    pay_le(s, s->region | (uint32_t)enc << 8, 4);
+    pay_le(s, s->region | enc << 8, 4);
     pay_bytes(s, &s->offset, 4);
     pay_bytes(s, &len, 4);
     if (enc == DSM_ENC_FILL) pay_bytes(s, &pattern, 4);
@@ -182,22 +187,20 @@ static void send_block(dsm_session_t *s)
 static void send_hello(dsm_session_t *s)
 {
     const dsm_config_t *c = s->cfg;
-    uint8_t i, caps = (uint8_t)((c->capabilities & ~DSM_CAP_KEY) | (DSM_HAS_LZ4 ? DSM_CAP_LZ4 : 0u));
+    const dsm_region_t *g = c->regions;
+    uint32_t i, caps = (c->capabilities & ~DSM_CAP_KEY) | (DSM_HAS_LZ4 ? DSM_CAP_LZ4 : 0u);
     if (DSM_HAS_KEY && c->key_len) caps |= DSM_CAP_KEY;
-    if (!DSM_HAS_FLASH_DIFF) caps &= (uint8_t)~DSM_CAP_FLASH_CRC;
+    if (!DSM_HAS_FLASH_DIFF) caps &= ~DSM_CAP_FLASH_CRC;
     frame_begin(s, DSM_MSG_HELLO, 36u + c->build_id_len + c->board_id_len + 9u * c->region_count, 1);
-    pay(s, DSM_PROTOCOL_VERSION);
-    pay(s, caps);
-    pay(s, c->region_count);
-    pay(s, c->build_id_len);
-    pay_le(s, c->board_id_len, 2);             /* board id length, reserved */
-    pay_le(s, c->irq_count, 2);
+    /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
+    pay_le(s, DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24, 4);
+    pay_le(s, c->board_id_len | (uint32_t)c->irq_count << 16, 4);
     pay_bytes(s, c->device_id, DSM_DEVICE_ID_SIZE + 12u);   /* device id, CPUID, core clock, resume address */
     pay_bytes(s, c->build_id, c->build_id_len);
     pay_bytes(s, c->board_id, c->board_id_len);
-    for (i = 0; i < c->region_count; i++) {
-        pay(s, c->regions[i].kind);
-        pay_bytes(s, &c->regions[i].base, 8);   /* base, size */
+    for (i = c->region_count; i--; g++) {
+        pay(s, g->kind);
+        pay_bytes(s, &g->base, 8);   /* base, size */
     }
     frame_end(s);
 }
@@ -206,63 +209,50 @@ static void send_hello(dsm_session_t *s)
 static void hash_accept(dsm_session_t *s)
 {
     static const uint8_t head[3] = { DSM_MSG_ACCEPT, 18, 0 };
-    uint8_t tail[2];
-    tail[0] = s->options;
-    tail[1] = 0;
+    uint32_t tail = s->options;
     dsm_sha_update(&s->sha, head, 3);
     dsm_sha_update(&s->sha, s->nonce, DSM_NONCE_SIZE);
-    dsm_sha_update(&s->sha, tail, 2);
+    dsm_sha_update(&s->sha, (const uint8_t *)&tail, 2);
 }
 
 #if DSM_HAS_FLASH_DIFF
-/* Sends one offer frame of at most DSM_MAX_OFFER_BLOCKS CRCs; region/offset = flash region/block index. */
+/* Sends one offer frame of at most DSM_MAX_OFFER_BLOCKS CRCs of the flash region's blocks from offset on. */
 static void send_offer(dsm_session_t *s)
 {
-    const dsm_region_t *r = &s->cfg->regions[s->region];
-    uint32_t blocks = block_count(r->size), n = blocks - s->offset, i;
-    uint8_t last;
+    const dsm_config_t *c = s->cfg;
+    const dsm_region_t *r = cur_region(s);
+    uint32_t first = s->offset / DSM_BLOCK_SIZE, n = block_count(r->size) - first, i, last;
     if (n > DSM_MAX_OFFER_BLOCKS) n = DSM_MAX_OFFER_BLOCKS;
+    s->offset += n * DSM_BLOCK_SIZE;
     /* The last offer frame of the session: this region ends here and no flash region follows. */
-    last = s->offset + n == blocks &&
-           flash_bit_base(s->cfg, s->cfg->region_count) == flash_bit_base(s->cfg, (uint8_t)(s->region + 1u));
+    last = s->offset >= r->size && flash_bit_base(c, c->region_count) == flash_bit_base(c, s->region + 1u);
     frame_begin(s, DSM_MSG_FLASH_OFFER, 8u + 4u * n, 1);
-    pay_le(s, s->region | (uint32_t)last << 8 | s->offset << 16, 4);
+    pay_le(s, s->region | last << 8 | first << 16, 4);
     pay_le(s, n, 4);
-    for (i = s->offset; i < s->offset + n; i++) {
-        uint32_t off = i * DSM_BLOCK_SIZE;
-        pay_le(s, ~dsm_crc32_update(0xFFFFFFFFu, r->data + off, block_len(r, off)), 4);
-    }
+    for (i = first * DSM_BLOCK_SIZE; n--; i += DSM_BLOCK_SIZE)
+        pay_le(s, ~dsm_crc32_update(0xFFFFFFFFu, r->data + i, block_len(r, i)), 4);
     frame_end(s);
-    s->offset += n;
-}
-
-static int seek_offer(dsm_session_t *s)
-{
-    for (; s->region < s->cfg->region_count; s->region++, s->offset = 0)
-        if (s->cfg->regions[s->region].kind == DSM_REGION_FLASH && s->offset < block_count(s->cfg->regions[s->region].size))
-            return 1;
-    return 0;
 }
 #endif
 
 static void send_cpu_state(dsm_session_t *s)
 {
     const dsm_cpu_state_t *c = s->cpu;
-    uint32_t n = s->cfg->irq_count, words = (n + 31u) / 32u;
-    frame_begin(s, DSM_MSG_CPU_STATE, 152u + 12u * words + n, 1);
+    uint32_t n = s->cfg->irq_count, words = 4u * ((n + 31u) / 32u);
+    frame_begin(s, DSM_MSG_CPU_STATE, 152u + 3u * words + n, 1);
     pay_le(s, DSM_CPU_STATE_VERSION | n << 16, 4);   /* version, reserved, IRQ count */
     /* r0 .. active_exceptions mirror the wire (checked in dsm_protocol.h): 148 bytes as they are. */
     pay_bytes(s, c, offsetof(dsm_cpu_state_t, nvic_enabled));
-    pay_bytes(s, c->nvic_enabled, 4u * words);
-    pay_bytes(s, c->nvic_pending, 4u * words);
-    pay_bytes(s, c->nvic_active, 4u * words);
+    pay_bytes(s, c->nvic_enabled, words);
+    pay_bytes(s, c->nvic_pending, words);
+    pay_bytes(s, c->nvic_active, words);
     pay_bytes(s, c->nvic_priority, n);
     frame_end(s);
 }
 
 static void send_commit(dsm_session_t *s)
 {
-    uint8_t keyed = DSM_HAS_KEY && s->cfg->key_len != 0;
+    uint32_t keyed = DSM_HAS_KEY && s->cfg->key_len != 0;
     dsm_sha_final(&s->sha, s->digest);
     frame_begin(s, DSM_MSG_COMMIT, keyed ? 68u : 36u, 0);
     s->seq++; /* COMMIT holds the transcript digest, so it is not part of the transcript */
@@ -288,40 +278,38 @@ static void start_transfer(dsm_session_t *s)
     s->phase = has_flash_diff(s) ? PH_OFFER : PH_SRAM;
 }
 
+/* Whether the host can answer: a receive function and the backchannel capability. */
+static int duplex(const dsm_session_t *s) { return s->io->get && (s->cfg->capabilities & DSM_CAP_BACKCHANNEL); }
+
 /* Produces the frame at the current plan position (or moves to the next phase). */
 static void plan_step(dsm_session_t *s)
 {
-    switch (s->phase) {
-    case PH_HELLO:
+    uint32_t phase = s->phase;
+    if (phase == PH_HELLO) {
         s->seq = 0;
         dsm_sha_init(&s->sha);
         send_hello(s);
-        if (s->io->get && (s->cfg->capabilities & DSM_CAP_BACKCHANNEL)) {
+        if (duplex(s)) {
             if (s->emit) { s->phase = PH_WAIT_ACCEPT; return; }
             hash_accept(s); /* replay: the ACCEPT is already known */
         }
         start_transfer(s);
-        return;
+    } else if (phase <= PH_FLASH) {   /* offer, SRAM, flash: one frame per step */
+        if (!seek(s)) {
+            s->region = 0;
+            s->offset = 0;
+            s->phase++;   /* OFFER -> SRAM -> FLASH -> CPU */
+        }
 #if DSM_HAS_FLASH_DIFF
-    case PH_OFFER:
-        if (seek_offer(s)) { send_offer(s); return; }
-        s->region = 0; s->offset = 0; s->phase = PH_SRAM;
-        return;
+        else if (phase == PH_OFFER) send_offer(s);
 #endif
-    case PH_SRAM:
-    case PH_FLASH:
-        if (seek_block(s)) { send_block(s); return; }
-        s->region = 0; s->offset = 0;
-        s->phase++;   /* SRAM -> FLASH -> CPU */
-        return;
-    case PH_CPU:
+        else send_block(s);
+    } else if (phase == PH_CPU) {
         send_cpu_state(s);
         s->phase = PH_COMMIT;
-        return;
-    default:
+    } else {
         send_commit(s);
         s->phase = PH_WAIT_COMMITTED;
-        return;
     }
 }
 
@@ -477,7 +465,7 @@ dsm_outcome_t dsm_session_step(dsm_session_t *s)
     dsm_outcome_t o;
     uint8_t phase = s->phase;
     if (phase == PH_DONE) return DSM_OUTCOME_BAD_CONFIG;
-    if (phase == PH_WAIT_COMMITTED && (!s->io->get || !(s->cfg->capabilities & DSM_CAP_BACKCHANNEL)))
+    if (phase == PH_WAIT_COMMITTED && !duplex(s))
         return finish(s, DSM_OUTCOME_PUSHED);
     if (phase == PH_WAIT_ACCEPT || phase == PH_WAIT_COMMITTED || (phase == PH_FLASH && has_flash_diff(s) && !s->flash_requests_done)) {
         if (wait_event(s, &ev)) {

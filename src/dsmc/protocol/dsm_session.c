@@ -16,8 +16,6 @@ enum {
     PH_HELLO, PH_WAIT_ACCEPT, PH_OFFER, PH_SRAM, PH_FLASH, PH_CPU, PH_COMMIT, PH_WAIT_COMMITTED, PH_DONE
 };
 
-/* Result of looking at one received host frame. */
-enum { EV_NONE, EV_ACCEPT, EV_REJECT, EV_ABORT, EV_COMMITTED, EV_PROGRESS, EV_FATAL, EV_GIVE_UP };
 
 #define RX_GARBAGE_BUDGET 1024u
 #define HASH_TABLE_BYTES (DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u)
@@ -350,151 +348,118 @@ static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
 }
 
 #if DSM_HAS_FLASH_DIFF
+/* Copies a FLASH_REQUEST's bits into the request bitmap; 0 if the request is malformed. */
 static int handle_flash_request(dsm_session_t *s, const uint8_t *p, uint32_t len)
 {
-    uint32_t first, n, base, i;
-    if (len < 8 || p[0] >= s->cfg->region_count || s->cfg->regions[p[0]].kind != DSM_REGION_FLASH) return 0;
-    first = rd_le(p + 2, 2);
-    n = rd_le(p + 4, 2);
-    if (n == 0 || first + n > block_count(s->cfg->regions[p[0]].size) || len != 8u + (n + 7u) / 8u) return 0;
-    base = flash_bit_base(s->cfg, p[0]) + first;
-    for (i = 0; i < n; i++) {
-        uint32_t bit = base + i;
-        uint8_t mask = (uint8_t)(1u << (bit & 7u));
-        s->flash_bitmap[bit >> 3] = (uint8_t)((s->flash_bitmap[bit >> 3] & ~mask) | (((p[8 + i / 8] >> (i & 7u)) & 1u) ? mask : 0u));
+    const dsm_config_t *c = s->cfg;
+    uint32_t r = p[0], first = rd_le(p + 2, 2), n = rd_le(p + 4, 2), bit, i;
+    if (len < 8 || r >= c->region_count || c->regions[r].kind != DSM_REGION_FLASH || n == 0 ||
+        first + n > block_count(c->regions[r].size) || len != 8u + (n + 7u) / 8u)
+        return 0;
+    bit = flash_bit_base(c, r) + first;
+    for (i = 0; i < n; i++, bit++) {
+        uint8_t *m = &s->flash_bitmap[bit >> 3], mask = (uint8_t)(1u << (bit & 7u));
+        *m &= (uint8_t)~mask;
+        if ((p[8 + i / 8] >> (i & 7u)) & 1u) *m |= mask;
     }
     if (p[1] & 1u) s->flash_requests_done = 1;
     return 1;
 }
 #endif
 
-/* Interprets the buffered host frame. */
-static int handle_frame(dsm_session_t *s)
-{
-    uint8_t type = s->rx[2];
-    uint32_t len = rd_le(s->rx + 4, 2);
-    uint16_t seq = (uint16_t)rd_le(s->rx + 6, 2);
-    const uint8_t *p = s->rx + DSM_HEADER_SIZE;
-    switch (type) {
-    case DSM_MSG_KEEPALIVE:
-        return EV_PROGRESS;
-    case DSM_MSG_ABORT:
-        s->remote_reason = len ? p[0] : 0;
-        return EV_ABORT;
-    case DSM_MSG_NACK:
-        if (len != 4) return EV_FATAL;
-        {
-            uint16_t target = (uint16_t)rd_le(p, 2);
-            /* Only frames already sent can be asked for again. */
-            if (target == 0 || target > s->seq || s->phase <= PH_WAIT_ACCEPT) return EV_FATAL;
-            if (target != s->nack_seq) s->nack_seq = target, s->nack_count = 1;
-            else if (++s->nack_count > s->cfg->max_retries) return EV_GIVE_UP;
-            rewind_to(s, target);
-        }
-        return EV_PROGRESS;
-    default:
-        break;
-    }
-    if (seq != s->host_seq) {
-        if ((int16_t)(seq - s->host_seq) > 0) send_nack(s); /* a host frame was lost */
-        return EV_NONE;                                     /* else a duplicate */
-    }
-    switch (type) {
-    case DSM_MSG_ACCEPT:
-        if (s->phase != PH_WAIT_ACCEPT || len != 18 || p[17] != 0) return EV_FATAL;
-        memcpy(s->nonce, p, DSM_NONCE_SIZE);
-        s->options = (uint8_t)(p[16] & DSM_OPT_FLASH_DIFF);
-        if (!(s->cfg->capabilities & DSM_CAP_FLASH_CRC)) s->options = 0;
-        s->flash_requests_done = !has_flash_diff(s);
-        s->host_seq++;
-        return EV_ACCEPT;
-    case DSM_MSG_REJECT:
-        s->remote_reason = len ? p[0] : 0;
-        return EV_REJECT;
-#if DSM_HAS_FLASH_DIFF
-    case DSM_MSG_FLASH_REQUEST:
-        if (!has_flash_diff(s) || s->flash_requests_done || !handle_flash_request(s, p, len)) return EV_FATAL;
-        s->host_seq++;
-        return EV_PROGRESS;
-#endif
-    case DSM_MSG_COMMITTED:
-        if (s->phase != PH_WAIT_COMMITTED || len != DSM_DIGEST_SIZE || memcmp(p, s->digest, DSM_DIGEST_SIZE) != 0)
-            return EV_FATAL;
-        s->host_seq++;
-        return EV_COMMITTED;
-    default:
-        return EV_FATAL;
-    }
-}
-
+/* Ends the session. Host errors and timeouts are told to the host with an ABORT (reason 1 protocol
+ * error, 5 timeout: DSM_OUTCOME_TIMEOUT's own value). */
 static dsm_outcome_t finish(dsm_session_t *s, dsm_outcome_t outcome)
 {
-    /* ABORT reasons: 1 protocol error, 5 timeout. */
     if (outcome == DSM_OUTCOME_HOST_ERROR || outcome == DSM_OUTCOME_TIMEOUT) {
-        uint16_t reason = outcome == DSM_OUTCOME_TIMEOUT ? 5u : 1u;   /* reason, text length 0 */
+        uint32_t reason = outcome == DSM_OUTCOME_TIMEOUT ? DSM_OUTCOME_TIMEOUT : 1u;   /* reason, text length 0 */
         send_control(s, DSM_MSG_ABORT, (const uint8_t *)&reason, 2);
     }
     s->phase = PH_DONE;
     return outcome;
 }
 
-static dsm_outcome_t on_event(dsm_session_t *s, int ev)
+/* Interprets the buffered host frame. waiting: the phase the step waits in, 0 between data frames. */
+static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
 {
-    static const uint8_t outcome_of[] = {
-        [EV_REJECT] = DSM_OUTCOME_REJECTED, [EV_ABORT] = DSM_OUTCOME_ABORTED,
-        [EV_FATAL] = DSM_OUTCOME_HOST_ERROR, [EV_GIVE_UP] = DSM_OUTCOME_TIMEOUT
-    };
-    return outcome_of[ev] ? finish(s, (dsm_outcome_t)outcome_of[ev]) : DSM_OUTCOME_RUNNING;
-}
-
-/* Waits for one host frame (*ev). On silence counts a retry: returns DSM_OUTCOME_TIMEOUT once the
- * budget is spent, else RUNNING with *ev = EV_NONE and the caller's retry action to take. */
-static int wait_event(dsm_session_t *s, int *ev)
-{
-    if (rx_frame(s, s->cfg->reply_timeout_ms)) {
-        *ev = handle_frame(s);
-        return 0;
+    uint32_t type = s->rx[2], len = rd_le(s->rx + 4, 2);
+    uint16_t seq = (uint16_t)rd_le(s->rx + 6, 2);
+    const uint8_t *p = s->rx + DSM_HEADER_SIZE;
+    uint8_t reason = len ? p[0] : 0;
+    if (type == DSM_MSG_ABORT) {
+        s->remote_reason = reason;
+        return finish(s, DSM_OUTCOME_ABORTED);
     }
-    *ev = EV_NONE;
-    return 1;
+    if (type == DSM_MSG_NACK) {
+        uint16_t target = (uint16_t)rd_le(p, 2);
+        /* Only frames already sent can be asked for again. */
+        if (len != 4 || target == 0 || target > s->seq || s->phase <= PH_WAIT_ACCEPT) goto fatal;
+        if (target != s->nack_seq) s->nack_seq = target, s->nack_count = 1;
+        else if (++s->nack_count > s->cfg->max_retries) return finish(s, DSM_OUTCOME_TIMEOUT);
+        rewind_to(s, target);
+        goto progress;
+    }
+    if (type == DSM_MSG_KEEPALIVE) goto progress;
+    if (seq != s->host_seq) {
+        if ((int16_t)(seq - s->host_seq) > 0) send_nack(s); /* a host frame was lost */
+        return DSM_OUTCOME_RUNNING;                         /* else a duplicate */
+    }
+    s->host_seq++;   /* every other answer ends the session */
+    switch (type) {
+    case DSM_MSG_ACCEPT:
+        if (s->phase != PH_WAIT_ACCEPT || len != 18 || p[17] != 0) break;
+        memcpy(s->nonce, p, DSM_NONCE_SIZE);
+        s->options = (s->cfg->capabilities & DSM_CAP_FLASH_CRC) ? (uint8_t)(p[16] & DSM_OPT_FLASH_DIFF) : 0u;
+        s->flash_requests_done = !has_flash_diff(s);
+        s->retries = 0;
+        hash_accept(s);
+        start_transfer(s);
+        return DSM_OUTCOME_RUNNING;
+    case DSM_MSG_REJECT:
+        s->remote_reason = reason;
+        return finish(s, DSM_OUTCOME_REJECTED);
+#if DSM_HAS_FLASH_DIFF
+    case DSM_MSG_FLASH_REQUEST:
+        if (s->flash_requests_done || !handle_flash_request(s, p, len)) break;
+        goto progress;
+#endif
+    case DSM_MSG_COMMITTED:
+        if (s->phase != PH_WAIT_COMMITTED || len != DSM_DIGEST_SIZE || memcmp(p, s->digest, DSM_DIGEST_SIZE) != 0)
+            break;
+        send_control(s, DSM_MSG_DONE, s->digest, DSM_DIGEST_SIZE);
+        s->phase = PH_DONE;
+        return DSM_OUTCOME_MOVED;
+    default:
+        break;
+    }
+fatal:
+    return finish(s, DSM_OUTCOME_HOST_ERROR);
+progress:
+    /* KEEPALIVE while the host stores, or a flash request: the wait starts again. */
+    if (waiting == PH_FLASH || (waiting && s->phase == PH_WAIT_COMMITTED)) s->retries = 0;
+    return DSM_OUTCOME_RUNNING;
 }
 
 dsm_outcome_t dsm_session_step(dsm_session_t *s)
 {
-    int ev;
     dsm_outcome_t o;
-    uint8_t phase = s->phase;
+    uint32_t phase = s->phase;
     if (phase == PH_DONE) return DSM_OUTCOME_BAD_CONFIG;
-    if (phase == PH_WAIT_COMMITTED && !duplex(s))
-        return finish(s, DSM_OUTCOME_PUSHED);
-    if (phase == PH_WAIT_ACCEPT || phase == PH_WAIT_COMMITTED || (phase == PH_FLASH && has_flash_diff(s) && !s->flash_requests_done)) {
-        if (wait_event(s, &ev)) {
-            if (++s->retries > s->cfg->max_retries) return finish(s, DSM_OUTCOME_TIMEOUT);
-            if (phase == PH_WAIT_ACCEPT) s->phase = PH_HELLO;                        /* the HELLO or its answer was lost */
-            else if (phase == PH_WAIT_COMMITTED) rewind_to(s, (uint16_t)(s->seq - 1u)); /* send COMMIT again */
-            else send_nack(s);                                                       /* ask for the requests again */
-            return DSM_OUTCOME_RUNNING;
-        }
-        if (ev == EV_ACCEPT) {
-            s->retries = 0;
-            hash_accept(s);
-            start_transfer(s);
-        } else if (ev == EV_COMMITTED) {
-            send_control(s, DSM_MSG_DONE, s->digest, DSM_DIGEST_SIZE);
-            s->phase = PH_DONE;
-            return DSM_OUTCOME_MOVED;
-        } else if (ev == EV_PROGRESS && (phase == PH_FLASH || s->phase == PH_WAIT_COMMITTED)) {
-            s->retries = 0;   /* KEEPALIVE while the host stores, or a flash request */
-        }
-        return on_event(s, ev);
+    if (phase == PH_WAIT_COMMITTED && !duplex(s)) return finish(s, DSM_OUTCOME_PUSHED);
+    if (phase == PH_WAIT_ACCEPT || phase == PH_WAIT_COMMITTED || (phase == PH_FLASH && !s->flash_requests_done)) {
+        if (rx_frame(s, s->cfg->reply_timeout_ms)) return handle_frame(s, phase);
+        if (++s->retries > s->cfg->max_retries) return finish(s, DSM_OUTCOME_TIMEOUT);
+        if (phase == PH_WAIT_ACCEPT) s->phase = PH_HELLO;                        /* the HELLO or its answer was lost */
+        else if (phase == PH_WAIT_COMMITTED) rewind_to(s, (uint16_t)(s->seq - 1u)); /* send COMMIT again */
+        else send_nack(s);                                                       /* ask for the requests again */
+        return DSM_OUTCOME_RUNNING;
     }
     plan_step(s);
     /* Between data frames: pick up NACKs, requests and aborts without waiting. */
-    while (s->phase != PH_WAIT_ACCEPT && s->phase != PH_WAIT_COMMITTED && rx_frame(s, 0)) {
-        o = on_event(s, handle_frame(s));
-        if (o != DSM_OUTCOME_RUNNING) return o;
-    }
-    return DSM_OUTCOME_RUNNING;
+    o = DSM_OUTCOME_RUNNING;
+    while (o == DSM_OUTCOME_RUNNING && s->phase != PH_WAIT_ACCEPT && s->phase != PH_WAIT_COMMITTED && rx_frame(s, 0))
+        o = handle_frame(s, 0);
+    return o;
 }
 
 uint32_t dsm_work_size(const dsm_config_t *cfg)
@@ -531,6 +496,7 @@ dsm_outcome_t dsm_session_start(dsm_session_t *s, const dsm_config_t *cfg, const
     s->flash_bitmap = (uint8_t *)work + HASH_TABLE_BYTES;
     memset(s->flash_bitmap, 0, dsm_work_size(cfg) - HASH_TABLE_BYTES);
     s->emit = 1;
+    s->flash_requests_done = 1;   /* until an ACCEPT asks for the flash diff */
     s->nack_seq = 0xFFFFu;
     s->phase = PH_HELLO;
     return DSM_OUTCOME_RUNNING;

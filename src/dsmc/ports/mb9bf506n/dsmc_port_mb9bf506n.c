@@ -92,8 +92,9 @@
 #define W16 2u
 #define W32 4u
 
-/* Registers written back as they were read, in restore order. */
-static const uint32_t plain_runs[] = {
+/* Every saved register, in save-area order. The first PLAIN_RUNS runs are written back as they were
+ * read, in restore order; the rest are restored by restore_io with their own rules. */
+static const uint32_t save_runs[] = {
     RUN(0x10010u, W8, 5, 2),      /* BSC_PSR, APBC0_PSR, APBC1_PSR, APBC2_PSR, SWC_PSR */
     RUN(0x10028u, W8, 1, 2),      /* TTC_PSR */
     RUN(0x10030u, W8, 4, 2),      /* CSW_TMR, PSW_TMR, PLL_CTL1, PLL_CTL2 */
@@ -106,33 +107,48 @@ static const uint32_t plain_runs[] = {
     RUN(0x33000u, W32, 9, 2),     /* PFR0-8: pin functions last */
     RUN(0x25101u, W8, 1, 0),      /* BTSEL0123 */
     RUN(0x25301u, W8, 1, 0),      /* BTSEL4567 */
-    RUN(0x3000Cu, W32, 1, 0),     /* ELVR (before ENIR, restored with the special registers) */
+    RUN(0x3000Cu, W32, 1, 0),     /* ELVR (before ENIR) */
     RUN(0x60010u, W32, 32, 2),    /* DMACA/DMACB/DMACSA/DMACDA 0-7 (DMACR.DE last) */
+    /* restored by rule */
+    RUN(0x10000u, W8, 1, 0),      /* SCM_CTL */
+    RUN(0x30000u, W16, 1, 0),     /* ENIR */
+    RUN(0x60000u, W32, 1, 0),     /* DMACR */
+    RUN(0x11000u, W32, 2, 3),     /* HW watchdog: WDG_LDR, WDG_CTL */
+    RUN(0x12000u, W32, 2, 3),     /* SW watchdog: WDOGLOAD, WDOGCONTROL */
+    RUN(0x15004u, W32, 2, 5),     /* dual timer 1, 2: Value */
+    RUN(0x15008u, W32, 2, 5),     /* Control */
+    RUN(0x15018u, W32, 2, 5),     /* BGLoad */
+    RUN(0x38000u, W8, 8, 8),      /* MFS0-7: SMR */
+    RUN(0x38001u, W8, 8, 8),      /* SCR */
+    RUN(0x38004u, W8, 8, 8),      /* ESCR */
+    RUN(0x3800Cu, W16, 8, 8),     /* BGR */
+    RUN(0x38014u, W8, 8, 8),      /* FCR0 */
+    RUN(0x38015u, W8, 8, 8),      /* FCR1 */
+    RUN(0x25000u, W16, 4, 6), RUN(0x25200u, W16, 4, 6),   /* base timers 0-3, 4-7: PCSR */
+    RUN(0x25004u, W16, 4, 6), RUN(0x25204u, W16, 4, 6),   /* PDUT */
+    RUN(0x2500Cu, W16, 4, 6), RUN(0x2520Cu, W16, 4, 6),   /* TMCR */
+    RUN(0x25010u, W8, 4, 6),  RUN(0x25210u, W8, 4, 6),    /* STC */
+    RUN(0x25011u, W8, 4, 6),  RUN(0x25211u, W8, 4, 6),    /* TMCR2 */
 };
-#define PLAIN_WORDS (5 + 1 + 4 + 9 * 3 + 1 + 1 + 11 + 9 + 2 + 1 + 32)
+#define PLAIN_RUNS 14u
+#define CLOCK_RUNS 3u
+#define CLOCK_WORDS 10u
 
-/* Per-channel registers of the MFS (SMR, SCR, ESCR, BGR, FCR0, FCR1) and the base timers
- * (PCSR, PDUT, TMR, TMCR, STC, TMCR2): offset | width << 8. */
-static const uint16_t mfs_regs[6] = { 0x000 | W8 << 8, 0x001 | W8 << 8, 0x004 | W8 << 8, 0x00C | W16 << 8,
-                                      0x014 | W8 << 8, 0x015 | W8 << 8 };
-static const uint16_t bt_regs[6] = { 0x000 | W16 << 8, 0x004 | W16 << 8, 0x008 | W16 << 8, 0x00C | W16 << 8,
-                                     0x010 | W8 << 8, 0x011 | W8 << 8 };
-enum { MFS_SMR_W, MFS_SCR_W, MFS_ESCR_W, MFS_BGR_W, MFS_FCR0_W, MFS_FCR1_W };
-enum { BT_PCSR_W, BT_PDUT_W, BT_TMR_W, BT_TMCR_W, BT_STC_W, BT_TMCR2_W };
-
-/* Save layout in the port words. */
+/* Save layout in the port words (the order of save_runs). */
 enum {
-    W_SCM_CTL = 0,
+    W_PLAIN = 0,
+    W_SCM_CTL = 5 + 1 + 4 + 9 * 3 + 1 + 1 + 11 + 9 + 2 + 1 + 32,
     W_ENIR,
     W_DMACR,
-    W_HWWDT,          /* WDG_LDR, WDG_CTL */
+    W_HWWDT,                 /* WDG_LDR, WDG_CTL */
     W_SWWDT = W_HWWDT + 2,   /* WDOGLOAD, WDOGCONTROL */
-    W_DTIM = W_SWWDT + 2,    /* per timer: Value, Control, BGLoad */
-    W_MFS = W_DTIM + 6,
-    W_BT = W_MFS + 8 * 6,
-    W_PLAIN = W_BT + 8 * 6,
-    W_END = W_PLAIN + PLAIN_WORDS
+    W_DTIM = W_SWWDT + 2,    /* Value 1, 2; Control 1, 2; BGLoad 1, 2 */
+    W_MFS = W_DTIM + 6,      /* SMR, SCR, ESCR, BGR, FCR0, FCR1: 8 channels each */
+    W_BT = W_MFS + 8 * 6,    /* PCSR, PDUT, TMCR, STC, TMCR2: 8 channels each */
+    W_END = W_BT + 8 * 5
 };
+enum { MFS_SMR_W, MFS_SCR_W, MFS_ESCR_W, MFS_BGR_W, MFS_FCR0_W, MFS_FCR1_W };
+enum { BT_PCSR_W, BT_PDUT_W, BT_TMCR_W, BT_STC_W, BT_TMCR2_W };
 typedef char fm3_save_fits[W_END <= DSMC_PORT_SAVE_WORDS ? 1 : -1];
 
 static uint32_t rd(uint32_t addr, unsigned bytes)
@@ -160,13 +176,6 @@ static uint32_t do_runs(const uint32_t *runs, uint32_t n, uint32_t *words, int r
         }
     }
     return (uint32_t)(w - words);
-}
-
-/* Saves one channel's registers (MFS or base timer) into six words. */
-static void save_channel(uint32_t base, const uint16_t *regs, uint32_t *w)
-{
-    uint32_t i;
-    for (i = 0; i < 6u; i++) w[i] = rd(base + (regs[i] & 0xFFu), regs[i] >> 8);
 }
 
 static void wdt_unlock(uint32_t base)
@@ -231,11 +240,19 @@ static void link_open(void)
 
 /* ---- capture ---- */
 
+/* DSMC_FM3_TRIGGER (a dsmc_fm3_trigger_t value) fixes the trigger kind at build time: only its
+ * acknowledge and set-up code is linked, and the board configuration's trigger field is ignored. */
+#ifdef DSMC_FM3_TRIGGER
+#define TRIGGER_KIND(c) ((void)(c), (uint32_t)(DSMC_FM3_TRIGGER))
+#else
+#define TRIGGER_KIND(c) ((uint32_t)(c)->trigger)
+#endif
+
 static void acknowledge_trigger(void)
 {
     const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
     uint32_t ch = c->trigger_channel;
-    switch (c->trigger) {
+    switch (TRIGGER_KIND(c)) {
     case DSMC_FM3_TRIGGER_EXTI:
         REG16(EXTI_EICL) = (uint16_t)~(1u << ch);   /* only the DSM channel; the others keep their requests */
         break;
@@ -260,7 +277,7 @@ static void acknowledge_trigger(void)
 static void arm_trigger(void)
 {
     const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
-    if (c->trigger == DSMC_FM3_TRIGGER_EXTI) {
+    if (TRIGGER_KIND(c) == DSMC_FM3_TRIGGER_EXTI) {
         uint32_t ch = c->trigger_channel;
         REG16(EXTI_ENIR) = (uint16_t)(REG16(EXTI_ENIR) & ~(1u << ch));
         REG32(EXTI_ELVR) = (REG32(EXTI_ELVR) & ~(3u << (2u * ch))) | (3u << (2u * ch));
@@ -271,23 +288,7 @@ static void arm_trigger(void)
 
 static void save_io(uint32_t *w)
 {
-    uint32_t i;
-    w[W_SCM_CTL] = REG8(CRG_SCM_CTL);
-    w[W_ENIR] = REG16(EXTI_ENIR);
-    w[W_DMACR] = REG32(DMAC_DMACR);
-    for (i = 0; i < 2u; i++) {
-        uint32_t wdt = i ? SWWDT : HWWDT, t = DTIM + DT_TIMER2 * i;
-        w[W_HWWDT + 2u * i] = REG32(wdt);
-        w[W_HWWDT + 2u * i + 1u] = REG32(wdt + WDT_CTL);
-        w[W_DTIM + 3u * i] = REG32(t + DT_VALUE);
-        w[W_DTIM + 3u * i + 1u] = REG32(t + DT_CONTROL);
-        w[W_DTIM + 3u * i + 2u] = REG32(t + DT_BGLOAD);
-    }
-    for (i = 0; i < 8u; i++) {
-        save_channel(MFS_BASE(i), mfs_regs, w + W_MFS + 6u * i);
-        save_channel(BT_BASE(i), bt_regs, w + W_BT + 6u * i);
-    }
-    do_runs(plain_runs, sizeof plain_runs / sizeof plain_runs[0], w + W_PLAIN, 0);
+    do_runs(save_runs, sizeof save_runs / sizeof save_runs[0], w, 0);
 }
 
 static void pause_sources(void)
@@ -319,7 +320,7 @@ static void restore_io(const uint32_t *w)
     while (!(REG8(link_base() + MFS_SSR) & SSR_TBI)) {
     }
     /* Clocks: prescalers and PLL settings, then oscillators, PLL, master clock (vendor order). */
-    do_runs(plain_runs, 3, (uint32_t *)w + W_PLAIN, 1);
+    do_runs(save_runs, CLOCK_RUNS, (uint32_t *)w + W_PLAIN, 1);
     REG8(CRG_SCM_CTL) |= (uint8_t)(scm & SCM_OSC_ENABLES);
     wait_status(scm & SCM_OSC_ENABLES);
     REG8(CRG_SCM_CTL) |= (uint8_t)(scm & SCM_PLLE);
@@ -328,36 +329,36 @@ static void restore_io(const uint32_t *w)
     while ((REG8(CRG_SCM_STR) & SCM_RCS) != (scm & SCM_RCS)) {
     }
     /* GPIO, BTSEL, ELVR and the DMA channels as read. */
-    do_runs(plain_runs + 3, sizeof plain_runs / sizeof plain_runs[0] - 3u, (uint32_t *)w + W_PLAIN + 10, 1);
+    do_runs(save_runs + CLOCK_RUNS, PLAIN_RUNS - CLOCK_RUNS, (uint32_t *)w + W_PLAIN + CLOCK_WORDS, 1);
     for (i = 0; i < 8u; i++) {
-        const uint32_t *m = w + W_MFS + 6u * i, *b = w + W_BT + 6u * i;
+        const uint32_t *m = w + W_MFS + i, *b = w + W_BT + i;   /* register k of channel i at [8 k] */
         uint32_t mfs = MFS_BASE(i), bt = BT_BASE(i);
         REG8(mfs + MFS_SCR) = SCR_UPCL;
-        REG8(mfs + MFS_SMR) = (uint8_t)m[MFS_SMR_W];
-        REG8(mfs + MFS_ESCR) = (uint8_t)m[MFS_ESCR_W];
-        REG16(mfs + MFS_BGR) = (uint16_t)m[MFS_BGR_W];
+        REG8(mfs + MFS_SMR) = (uint8_t)m[8 * MFS_SMR_W];
+        REG8(mfs + MFS_ESCR) = (uint8_t)m[8 * MFS_ESCR_W];
+        REG16(mfs + MFS_BGR) = (uint16_t)m[8 * MFS_BGR_W];
         if (i >= 4u) {   /* FIFO channels: FCR1, then FCR0's FIFO enables (FCL resets are not written) */
-            REG8(mfs + 0x15u) = (uint8_t)m[MFS_FCR1_W];
-            REG8(mfs + 0x14u) = (uint8_t)(m[MFS_FCR0_W] & 0x03u);
+            REG8(mfs + 0x15u) = (uint8_t)m[8 * MFS_FCR1_W];
+            REG8(mfs + 0x14u) = (uint8_t)(m[8 * MFS_FCR0_W] & 0x03u);
         }
-        REG8(mfs + MFS_SCR) = (uint8_t)(m[MFS_SCR_W] & ~SCR_UPCL);
+        REG8(mfs + MFS_SCR) = (uint8_t)(m[8 * MFS_SCR_W] & ~SCR_UPCL);
 
         REG16(bt + BT_TMCR) = 0;   /* FMD = 0: reset mode */
-        REG16(bt + BT_TMCR) = (uint16_t)(b[BT_TMCR_W] & ~(TMCR_STRG | TMCR_CTEN));
-        REG8(bt + 0x11u) = (uint8_t)b[BT_TMCR2_W];
-        REG16(bt) = (uint16_t)b[BT_PCSR_W];
-        REG16(bt + 4u) = (uint16_t)b[BT_PDUT_W];
-        REG8(bt + BT_STC) = (uint8_t)(b[BT_STC_W] & 0xF0u);   /* enables; request flags cannot be set */
+        REG16(bt + BT_TMCR) = (uint16_t)(b[8 * BT_TMCR_W] & ~(TMCR_STRG | TMCR_CTEN));
+        REG8(bt + 0x11u) = (uint8_t)b[8 * BT_TMCR2_W];
+        REG16(bt) = (uint16_t)b[8 * BT_PCSR_W];
+        REG16(bt + 4u) = (uint16_t)b[8 * BT_PDUT_W];
+        REG8(bt + BT_STC) = (uint8_t)(b[8 * BT_STC_W] & 0xF0u);   /* enables; request flags cannot be set */
         /* Running before: enabled and started again by a software trigger. */
-        REG16(bt + BT_TMCR) = (uint16_t)(b[BT_TMCR_W] | ((b[BT_TMCR_W] & TMCR_CTEN) ? TMCR_STRG : 0u));
+        REG16(bt + BT_TMCR) = (uint16_t)(b[8 * BT_TMCR_W] | ((b[8 * BT_TMCR_W] & TMCR_CTEN) ? TMCR_STRG : 0u));
     }
     for (i = 0; i < 2u; i++) {
-        const uint32_t *d = w + W_DTIM + 3u * i;   /* Value, Control, BGLoad */
+        const uint32_t *d = w + W_DTIM + i;   /* Value, Control, BGLoad at [0], [2], [4] */
         uint32_t t = DTIM + DT_TIMER2 * i;
         REG32(t + DT_CONTROL) = 0;
         REG32(t) = d[0];             /* Load: the current count continues from the captured Value */
-        REG32(t + DT_BGLOAD) = d[2]; /* the reload from the next period on, without touching the count */
-        REG32(t + DT_CONTROL) = d[1];
+        REG32(t + DT_BGLOAD) = d[4]; /* the reload from the next period on, without touching the count */
+        REG32(t + DT_CONTROL) = d[2];
     }
     REG16(EXTI_ENIR) = (uint16_t)w[W_ENIR];
     REG32(DMAC_DMACR) = w[W_DMACR];

@@ -174,7 +174,14 @@ typedef struct dsm_session {
 
 /* Optional features, all on by default. DSM_NO_KEY drops the HMAC (COMMIT without MAC, no key
  * capability); DSM_NO_FLASH_DIFF drops the flash CRC offer and request handling (all flash is sent);
- * DSM_NO_LZ4 sends blocks raw (no LZ4 capability, no hash table in the work buffer). */
+ * DSM_NO_LZ4 sends blocks raw (no LZ4 capability, no hash table in the work buffer);
+ * DSM_NO_BACKCHANNEL builds a push-only sender (no receive path, so no flash diff either: every
+ * session is push-only, as with a transport without get; the frames are the same). */
+#ifdef DSM_NO_BACKCHANNEL
+#define DSM_HAS_BACKCHANNEL 0
+#else
+#define DSM_HAS_BACKCHANNEL 1
+#endif
 #ifdef DSM_NO_FLASH_DIFF
 #define DSM_HAS_FLASH_DIFF 0
 #else

@@ -18,6 +18,8 @@ enum {
 
 
 #define RX_GARBAGE_BUDGET 1024u
+/* The flash diff needs the host's answers: a push-only build has no code for it. */
+#define FLASH_DIFF (DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL)
 #define HASH_TABLE_BYTES (DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u)
 
 static uint32_t rd_le(const uint8_t *p, unsigned n)
@@ -96,7 +98,7 @@ static void send_nack(dsm_session_t *s)
 
 static uint32_t block_count(uint32_t size) { return (size + DSM_BLOCK_SIZE - 1u) / DSM_BLOCK_SIZE; }
 
-static int has_flash_diff(const dsm_session_t *s) { return DSM_HAS_FLASH_DIFF && (s->options & DSM_OPT_FLASH_DIFF); }
+static int has_flash_diff(const dsm_session_t *s) { return FLASH_DIFF && (s->options & DSM_OPT_FLASH_DIFF); }
 
 /* Bit index of block 0 of flash region r in the request bitmap (r = region_count: bits in all). */
 static uint32_t flash_bit_base(const dsm_config_t *cfg, uint32_t r)
@@ -189,6 +191,7 @@ static void send_hello(dsm_session_t *s)
     uint32_t i, caps = (c->capabilities & ~DSM_CAP_KEY) | (DSM_HAS_LZ4 ? DSM_CAP_LZ4 : 0u);
     if (DSM_HAS_KEY && c->key_len) caps |= DSM_CAP_KEY;
     if (!DSM_HAS_FLASH_DIFF) caps &= ~DSM_CAP_FLASH_CRC;
+    if (!DSM_HAS_BACKCHANNEL) caps &= ~DSM_CAP_BACKCHANNEL;
     frame_begin(s, DSM_MSG_HELLO, 36u + c->build_id_len + c->board_id_len + 9u * c->region_count, 1);
     /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
     pay_le(s, DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24, 4);
@@ -213,7 +216,7 @@ static void hash_accept(dsm_session_t *s)
     dsm_sha_update(&s->sha, (const uint8_t *)&tail, 2);
 }
 
-#if DSM_HAS_FLASH_DIFF
+#if FLASH_DIFF
 /* Sends one offer frame of at most DSM_MAX_OFFER_BLOCKS CRCs of the flash region's blocks from offset on. */
 static void send_offer(dsm_session_t *s)
 {
@@ -277,7 +280,10 @@ static void start_transfer(dsm_session_t *s)
 }
 
 /* Whether the host can answer: a receive function and the backchannel capability. */
-static int duplex(const dsm_session_t *s) { return s->io->get && (s->cfg->capabilities & DSM_CAP_BACKCHANNEL); }
+static int duplex(const dsm_session_t *s)
+{
+    return DSM_HAS_BACKCHANNEL && s->io->get && (s->cfg->capabilities & DSM_CAP_BACKCHANNEL);
+}
 
 /* Produces the frame at the current plan position (or moves to the next phase). */
 static void plan_step(dsm_session_t *s)
@@ -298,7 +304,7 @@ static void plan_step(dsm_session_t *s)
             s->offset = 0;
             s->phase++;   /* OFFER -> SRAM -> FLASH -> CPU */
         }
-#if DSM_HAS_FLASH_DIFF
+#if FLASH_DIFF
         else if (phase == PH_OFFER) send_offer(s);
 #endif
         else send_block(s);
@@ -326,28 +332,26 @@ static void rewind_to(dsm_session_t *s, uint16_t target)
 /* Reads bytes until one complete, CRC-valid host frame is buffered in rx; 0 on timeout. */
 static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
 {
-    uint32_t budget = RX_GARBAGE_BUDGET;
-    if (!s->io->get) return 0;
-    while (budget--) {
-        int c = s->io->get(s->io->ctx, timeout_ms);
-        uint32_t len = rd_le(s->rx + 4, 2), end = DSM_HEADER_SIZE + len;
-        uint8_t b = (uint8_t)c;
-        if (c < 0) return 0;
-        if (s->rx_pos == 1 && b != DSM_SYNC1) s->rx_pos = 0;   /* rescan: b may start a frame */
-        if (s->rx_pos == 0 && b != DSM_SYNC0) continue;
-        s->rx[s->rx_pos++] = b;
-        if (s->rx_pos == DSM_HEADER_SIZE) {
-            len = rd_le(s->rx + 4, 2);
-            if (s->rx[3] != 0 || len > DSM_MAX_HOST_PAYLOAD) s->rx_pos = 0;
-        } else if (s->rx_pos > DSM_HEADER_SIZE && s->rx_pos == end + DSM_TRAILER_SIZE) {
-            s->rx_pos = 0;
-            if (~dsm_crc32_update(0xFFFFFFFFu, s->rx, end) == rd_le(s->rx + end, 4)) return 1;
+    uint32_t budget = RX_GARBAGE_BUDGET, pos = s->rx_pos, end;
+    uint8_t *rx = s->rx;
+    int c, got = 0;
+    while (DSM_HAS_BACKCHANNEL && s->io->get && budget-- && (c = s->io->get(s->io->ctx, timeout_ms)) >= 0) {
+        if (pos == 1 && c != DSM_SYNC1) pos = 0;   /* rescan: c may start a frame */
+        if (pos == 0 && c != DSM_SYNC0) continue;
+        rx[pos++] = (uint8_t)c;
+        end = DSM_HEADER_SIZE + rd_le(rx + 4, 2);
+        if (pos == DSM_HEADER_SIZE) {
+            if (rx[3] != 0 || end > DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD) pos = 0;
+        } else if (pos > DSM_HEADER_SIZE && pos == end + DSM_TRAILER_SIZE) {
+            pos = 0;
+            if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd_le(rx + end, 4)) { got = 1; break; }
         }
     }
-    return 0;
+    s->rx_pos = (uint16_t)pos;
+    return got;
 }
 
-#if DSM_HAS_FLASH_DIFF
+#if FLASH_DIFF
 /* Copies a FLASH_REQUEST's bits into the request bitmap; 0 if the request is malformed. */
 static int handle_flash_request(dsm_session_t *s, const uint8_t *p, uint32_t len)
 {
@@ -369,7 +373,7 @@ static int handle_flash_request(dsm_session_t *s, const uint8_t *p, uint32_t len
 
 /* Ends the session. Host errors and timeouts are told to the host with an ABORT (reason 1 protocol
  * error, 5 timeout: DSM_OUTCOME_TIMEOUT's own value). */
-static dsm_outcome_t finish(dsm_session_t *s, dsm_outcome_t outcome)
+__attribute__((noinline)) static dsm_outcome_t finish(dsm_session_t *s, dsm_outcome_t outcome)
 {
     if (outcome == DSM_OUTCOME_HOST_ERROR || outcome == DSM_OUTCOME_TIMEOUT) {
         uint32_t reason = outcome == DSM_OUTCOME_TIMEOUT ? DSM_OUTCOME_TIMEOUT : 1u;   /* reason, text length 0 */
@@ -418,7 +422,7 @@ static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
     case DSM_MSG_REJECT:
         s->remote_reason = reason;
         return finish(s, DSM_OUTCOME_REJECTED);
-#if DSM_HAS_FLASH_DIFF
+#if FLASH_DIFF
     case DSM_MSG_FLASH_REQUEST:
         if (s->flash_requests_done || !handle_flash_request(s, p, len)) break;
         goto progress;
@@ -446,6 +450,10 @@ dsm_outcome_t dsm_session_step(dsm_session_t *s)
     uint32_t phase = s->phase;
     if (phase == PH_DONE) return DSM_OUTCOME_BAD_CONFIG;
     if (phase == PH_WAIT_COMMITTED && !duplex(s)) return finish(s, DSM_OUTCOME_PUSHED);
+    if (!DSM_HAS_BACKCHANNEL) {
+        plan_step(s);
+        return DSM_OUTCOME_RUNNING;
+    }
     if (phase == PH_WAIT_ACCEPT || phase == PH_WAIT_COMMITTED || (phase == PH_FLASH && !s->flash_requests_done)) {
         if (rx_frame(s, s->cfg->reply_timeout_ms)) return handle_frame(s, phase);
         if (++s->retries > s->cfg->max_retries) return finish(s, DSM_OUTCOME_TIMEOUT);
@@ -464,30 +472,27 @@ dsm_outcome_t dsm_session_step(dsm_session_t *s)
 
 uint32_t dsm_work_size(const dsm_config_t *cfg)
 {
-    return HASH_TABLE_BYTES + (DSM_HAS_FLASH_DIFF ? (flash_bit_base(cfg, cfg->region_count) + 7u) / 8u : 0u);
+    return HASH_TABLE_BYTES + (FLASH_DIFF ? (flash_bit_base(cfg, cfg->region_count) + 7u) / 8u : 0u);
 }
 
 dsm_outcome_t dsm_session_start(dsm_session_t *s, const dsm_config_t *cfg, const dsm_cpu_state_t *cpu,
                                 const dsm_transport_t *io, void *work, uint32_t work_size)
 {
-    uint8_t i, j;
+    const dsm_region_t *a, *b;
     memset(s, 0, sizeof *s);
     s->phase = PH_DONE;
     if (!cfg || !cpu || !io || !io->put || !work || ((uintptr_t)work & 1u) || work_size < dsm_work_size(cfg) ||
         cfg->region_count == 0 || cfg->region_count > DSM_MAX_REGIONS || cfg->build_id_len > DSM_MAX_BUILD_ID ||
         cfg->board_id_len > DSM_MAX_BOARD_ID || cfg->irq_count > DSM_MAX_IRQS || cfg->key_len > DSM_MAX_KEY)
         return DSM_OUTCOME_BAD_CONFIG;
-    for (i = 0; i < cfg->region_count; i++) {
-        const dsm_region_t *a = &cfg->regions[i];
+    for (a = cfg->regions; a < cfg->regions + cfg->region_count; a++) {
         uint32_t a_last = a->base + (a->size - 1u);
         /* data may be NULL: flash at address 0 is read through a null pointer value. */
         if (a->size == 0 || a_last < a->base || a->kind > DSM_REGION_DSMC_PRIVATE ||
             (a->kind == DSM_REGION_FLASH && block_count(a->size) > 0xFFFFu))
             return DSM_OUTCOME_BAD_CONFIG;
-        for (j = 0; j < i; j++) {
-            const dsm_region_t *b = &cfg->regions[j];
+        for (b = cfg->regions; b < a; b++)
             if (a->base <= b->base + (b->size - 1u) && b->base <= a_last) return DSM_OUTCOME_BAD_CONFIG;
-        }
     }
     s->cfg = cfg;
     s->cpu = cpu;

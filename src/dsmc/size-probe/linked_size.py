@@ -14,7 +14,7 @@ def main(map_path, archive_name):
     pattern = re.compile(r"^ (\.[\w.$]+)?\s*\n?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)$", re.M)
     for m in pattern.finditer(kept):
         section, size, origin = m.group(1) or "", int(m.group(3), 16), m.group(4)
-        if size == 0 or "(" not in origin:
+        if size == 0 or ("(" not in origin and ".ltrans" not in origin and "/probe-" not in origin):
             continue
         if section.startswith((".text", ".rodata")):
             kind = "text"
@@ -25,6 +25,8 @@ def main(map_path, archive_name):
         else:
             continue   # debug information, attributes, notes: not in the memory image
         owner = origin.rsplit("/", 1)[-1]
+        if ".ltrans" in owner:
+            owner = archive_name + "(LTO)"   # with LTO=1 only the DSMC is compiled with -flto
         sizes[owner][kind] += size
     rows = sorted(sizes.items())
     print(f"{'object':44} {'text':>6} {'data':>6} {'bss':>6}")

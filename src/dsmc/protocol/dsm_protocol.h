@@ -172,6 +172,10 @@ typedef struct dsm_session {
     uint8_t rx[DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD + DSM_TRAILER_SIZE];   /* one host frame */
 } dsm_session_t;
 
+/* COMMIT's MAC is computed over nonce || digest straight from the session. */
+typedef char dsm_session_layout_check[
+    (offsetof(dsm_session_t, digest) == offsetof(dsm_session_t, nonce) + DSM_NONCE_SIZE) ? 1 : -1];
+
 /* Optional features, all on by default. DSM_NO_KEY drops the HMAC (COMMIT without MAC, no key
  * capability); DSM_NO_FLASH_DIFF drops the flash CRC offer and request handling (all flash is sent);
  * DSM_NO_LZ4 sends blocks raw (no LZ4 capability, no hash table in the work buffer);

@@ -261,12 +261,10 @@ static void send_commit(dsm_session_t *s)
     pay_bytes(s, s->digest, DSM_DIGEST_SIZE);
 #if DSM_HAS_KEY
     if (keyed) {
-        uint8_t msg[DSM_NONCE_SIZE + DSM_DIGEST_SIZE];
-        memcpy(msg, s->nonce, DSM_NONCE_SIZE);
-        memcpy(msg + DSM_NONCE_SIZE, s->digest, DSM_DIGEST_SIZE);
-        /* The MAC is written over msg: msg is not needed after hashing it. */
-        dsm_hmac_sha256(s->cfg->key, s->cfg->key_len, msg, sizeof msg, msg);
-        pay_bytes(s, msg, 32);
+        uint8_t mac[DSM_DIGEST_SIZE];
+        /* The MAC covers nonce || digest, which lie together in the session (checked in dsm_protocol.h). */
+        dsm_hmac_sha256(s->cfg->key, s->cfg->key_len, s->nonce, DSM_NONCE_SIZE + DSM_DIGEST_SIZE, mac);
+        pay_bytes(s, mac, DSM_DIGEST_SIZE);
     }
 #endif
     frame_end(s);

@@ -55,26 +55,36 @@ static void copy_words(volatile uint32_t *regs, uint32_t *values, uint32_t n, in
     }
 }
 
+/* Registers saved as they are: offset from the SCS base, save-area word, count (0: one word per 32 IRQs). */
+#define SCS_BASE 0xE000E000u
+#define SAVE_WORD(field) (offsetof(dsmc_save_area_t, field) / 4u)
+static const struct scs_run { uint16_t reg; uint8_t word, count; } scs_runs[] = {
+    { 0xD04u, SAVE_WORD(cpu.icsr), 5 },    /* ICSR, VTOR, AIRCR, SCR, CCR */
+    { 0xD18u, SAVE_WORD(cpu.shpr), 3 },
+    { 0xD24u, SAVE_WORD(cpu.shcsr), 1 },
+    { 0x014u, SAVE_WORD(syst_rvr), 1 },
+    /* Reading CSR clears COUNTFLAG; a wrap with TICKINT has already pended SysTick (saved in icsr). */
+    { 0x010u, SAVE_WORD(syst_csr), 1 },
+    { 0xD94u, SAVE_WORD(mpu_ctrl), 1 },
+    { 0x100u, SAVE_WORD(cpu.nvic_enabled), 0 },
+    { 0x200u, SAVE_WORD(cpu.nvic_pending), 0 },
+    { 0x300u, SAVE_WORD(cpu.nvic_active), 0 },
+};
+typedef char scs_runs_fit[SAVE_WORD(mpu_ctrl) < 256u ? 1 : -1];
+
 void dsmc_save_system(dsmc_save_area_t *save, uint16_t irq_count)
 {
     dsm_cpu_state_t *cpu = &save->cpu;
     uint32_t words = nvic_words(irq_count), r;
-    copy_words(&REG(SCB_ICSR), &cpu->icsr, 5, 0);   /* ICSR, VTOR, AIRCR, SCR, CCR */
+    const struct scs_run *run;
+    for (run = scs_runs; run < scs_runs + sizeof scs_runs / sizeof scs_runs[0]; run++)
+        copy_words(&REG(SCS_BASE + run->reg), (uint32_t *)save + run->word, run->count ? run->count : words, 0);
     cpu->icsr &= ICSR_PENDING;
     cpu->aircr &= AIRCR_PRIGROUP;
-    copy_words(&REG(SCB_SHPR1), cpu->shpr, 3, 0);
-    cpu->shcsr = REG(SCB_SHCSR);
-    save->syst_rvr = REG(SYST_RVR);
-    /* Reading CSR clears COUNTFLAG; a wrap with TICKINT has already pended SysTick (saved in icsr). */
-    save->syst_csr = REG(SYST_CSR);
-    save->mpu_ctrl = REG(MPU_CTRL);
     for (r = 0; r < mpu_regions(); r++) {
         REG(MPU_RNR) = r;
         copy_words(&REG(MPU_RBAR), save->mpu_region[r], 2, 0);
     }
-    copy_words(&REG(NVIC_ISER), cpu->nvic_enabled, words, 0);
-    copy_words(&REG(NVIC_ISPR), cpu->nvic_pending, words, 0);
-    copy_words(&REG(NVIC_IABR), cpu->nvic_active, words, 0);
     /* Active IRQs are exceptions 16 and up: the IABR words continue the bitmap at byte 2. */
     memcpy(cpu->active_exceptions + 2, cpu->nvic_active, 4u * words);
     for (r = 0; r < irq_count; r++) cpu->nvic_priority[r] = REG8(NVIC_IPR + r);

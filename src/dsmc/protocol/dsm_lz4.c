@@ -27,7 +27,9 @@ static void put(struct lz4_out *o, uint8_t b)
 
 static uint32_t read32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t v;
+    memcpy(&v, p, 4);   /* little-endian target (dsm_protocol.h); one unaligned load on ARMv7-M */
+    return v;
 }
 
 /* A 4-bit token field, extended by 255-bytes when it saturates. */
@@ -38,12 +40,13 @@ static void put_length_rest(struct lz4_out *o, uint32_t n)
     put(o, (uint8_t)n);
 }
 
+/* One sequence: literals, then (match_len != 0) a match. */
 static void put_sequence(struct lz4_out *o, const uint8_t *lit, uint32_t lit_len, uint32_t offset, uint32_t match_len)
 {
-    uint32_t ml = match_len - MIN_MATCH, i;
+    uint32_t ml = match_len - MIN_MATCH;
     put(o, (uint8_t)((lit_len >= 15u ? 15u : lit_len) << 4 | (match_len == 0 ? 0u : ml >= 15u ? 15u : ml)));
     put_length_rest(o, lit_len);
-    for (i = 0; i < lit_len; i++) put(o, lit[i]);
+    while (lit_len--) put(o, *lit++);
     if (match_len == 0) return;
     put(o, (uint8_t)offset);
     put(o, (uint8_t)(offset >> 8));
@@ -53,29 +56,34 @@ static void put_sequence(struct lz4_out *o, const uint8_t *lit, uint32_t lit_len
 uint32_t dsm_lz4_encode(const uint8_t *src, uint32_t len, uint16_t *hash_table, dsm_sink_fn sink, void *ctx)
 {
     struct lz4_out o;
-    uint32_t anchor = 0, ip = 0;
+    uint32_t anchor = 0, ip = 0, cand = 0, ml;
     o.sink = sink;
     o.ctx = ctx;
     o.produced = 0;
     memset(hash_table, 0, sizeof(uint16_t) << DSM_LZ4_HASH_BITS);
-    while (ip + MATCH_START_LIMIT <= len) {
-        uint32_t seq = read32(src + ip), h = (seq * 2654435761u) >> (32 - DSM_LZ4_HASH_BITS), cand = hash_table[h], ml;
-        hash_table[h] = (uint16_t)ip;
-        if (cand >= ip || read32(src + cand) != seq) {
-            ip++;
-            continue;
+    do {
+        ml = 0;
+        if (ip + MATCH_START_LIMIT > len) {
+            ip = len;   /* the last sequence: literals only */
+        } else {
+            uint32_t seq = read32(src + ip), h = (seq * 2654435761u) >> (32 - DSM_LZ4_HASH_BITS);
+            cand = hash_table[h];
+            hash_table[h] = (uint16_t)ip;
+            if (cand >= ip || read32(src + cand) != seq) {
+                ip++;
+                continue;
+            }
+            while (ip > anchor && cand > 0 && src[ip - 1] == src[cand - 1]) {
+                ip--;
+                cand--;
+            }
+            ml = MIN_MATCH;
+            while (ip + ml < len - LAST_LITERALS && src[cand + ml] == src[ip + ml]) ml++;
         }
-        while (ip > anchor && cand > 0 && src[ip - 1] == src[cand - 1]) {
-            ip--;
-            cand--;
-        }
-        ml = MIN_MATCH;
-        while (ip + ml < len - LAST_LITERALS && src[cand + ml] == src[ip + ml]) ml++;
         put_sequence(&o, src + anchor, ip - anchor, ip - cand, ml);
         ip += ml;
         anchor = ip;
-    }
-    put_sequence(&o, src + anchor, len - anchor, 0, 0);
+    } while (ml != 0 || ip < len);
     return o.produced;
 }
 

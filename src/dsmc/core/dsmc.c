@@ -145,17 +145,24 @@ void dsmc_first_half(void)
         proto.board_id = (const uint8_t *)port->board_id;
         proto.board_id_len = (uint8_t)strlen(port->board_id);
         proto.build_id_len = build_id_from_note(&proto.build_id);
-        proto.capabilities = (uint8_t)(DSM_CAP_FLASH_CRC | (cfg->push_only ? 0u : DSM_CAP_BACKCHANNEL));
+        /* A build without a backchannel (DSM_NO_BACKCHANNEL) moves with the push-move policy: it stops
+         * after COMMIT. A push_only configuration of the full build sends a copy and goes on. */
+        proto.capabilities = (uint8_t)(DSM_CAP_FLASH_CRC | (cfg->push_only ? 0u : DSM_CAP_BACKCHANNEL) |
+                                       (DSM_HAS_BACKCHANNEL ? 0u : DSM_CAP_PUSH_MOVE));
         proto.irq_count = port->irq_count;
         proto.regions = port->regions;
         proto.region_count = port->region_count;
-        proto.key = cfg->key;
-        proto.key_len = cfg->key_len;
-        proto.reply_timeout_ms = cfg->reply_timeout_ms;
-        proto.max_retries = cfg->max_retries;
+        if (DSM_HAS_KEY) {   /* the memset left the fields a build does not use at 0 */
+            proto.key = cfg->key;
+            proto.key_len = cfg->key_len;
+        }
+        if (DSM_HAS_BACKCHANNEL) {
+            proto.reply_timeout_ms = cfg->reply_timeout_ms;
+            proto.max_retries = cfg->max_retries;
+        }
         port->link_open();
         outcome = dsm_emigrate(&session, &proto, cpu, port->transport, work, sizeof work);
-        if (outcome == DSM_OUTCOME_MOVED) {
+        if (outcome == (DSM_HAS_BACKCHANNEL ? DSM_OUTCOME_MOVED : DSM_OUTCOME_PUSHED)) {
             dsmc_local.status = DSMC_STATUS_MOVED;   /* visible to a debugger or an emulated device's host */
             port->halt(&session);
         }
@@ -182,6 +189,6 @@ void dsmc_second_half(void)
 void dsmc_stop_forever(dsm_session_t *session)
 {
     uint32_t i;
-    for (i = 0; i < DSMC_SERVE_STOPPED_SECONDS; i++) dsm_serve_stopped(session, 1000);
+    for (i = 0; DSM_HAS_BACKCHANNEL && i < DSMC_SERVE_STOPPED_SECONDS; i++) dsm_serve_stopped(session, 1000);
     for (;;) __asm volatile("cpsid i\n wfi" ::: "memory");
 }

@@ -180,7 +180,9 @@ typedef char dsm_session_layout_check[
  * capability); DSM_NO_FLASH_DIFF drops the flash CRC offer and request handling (all flash is sent);
  * DSM_NO_LZ4 sends blocks raw (no LZ4 capability, no hash table in the work buffer);
  * DSM_NO_BACKCHANNEL builds a push-only sender (no receive path, so no flash diff either: every
- * session is push-only, as with a transport without get; the frames are the same). */
+ * session is push-only, as with a transport without get; the frames are the same).
+ * DSM_TRUSTED_CONFIG drops dsm_session_start's argument checks: for callers whose configuration is
+ * fixed at build time (the DSMC's smallest build); a bad one is then undefined, not BAD_CONFIG. */
 #ifdef DSM_NO_BACKCHANNEL
 #define DSM_HAS_BACKCHANNEL 0
 #else

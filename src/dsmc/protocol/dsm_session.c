@@ -34,7 +34,7 @@ static uint32_t rd_le(const uint8_t *p, unsigned n)
 static void pay(void *ctx, uint8_t b)
 {
     dsm_session_t *s = ctx;
-    if (s->emit) {
+    if (!DSM_HAS_BACKCHANNEL || s->emit) {   /* only a NACK's replay silences the wire */
         s->crc = dsm_crc32_update(s->crc, &b, 1);
         s->io->put(s->io->ctx, b);
     }
@@ -373,7 +373,7 @@ static int handle_flash_request(dsm_session_t *s, const uint8_t *p, uint32_t len
  * error, 5 timeout: DSM_OUTCOME_TIMEOUT's own value). */
 __attribute__((noinline)) static dsm_outcome_t finish(dsm_session_t *s, dsm_outcome_t outcome)
 {
-    if (outcome == DSM_OUTCOME_HOST_ERROR || outcome == DSM_OUTCOME_TIMEOUT) {
+    if (DSM_HAS_BACKCHANNEL && (outcome == DSM_OUTCOME_HOST_ERROR || outcome == DSM_OUTCOME_TIMEOUT)) {
         uint32_t reason = outcome == DSM_OUTCOME_TIMEOUT ? DSM_OUTCOME_TIMEOUT : 1u;   /* reason, text length 0 */
         send_control(s, DSM_MSG_ABORT, (const uint8_t *)&reason, 2);
     }
@@ -473,34 +473,48 @@ uint32_t dsm_work_size(const dsm_config_t *cfg)
     return HASH_TABLE_BYTES + (FLASH_DIFF ? (flash_bit_base(cfg, cfg->region_count) + 7u) / 8u : 0u);
 }
 
-dsm_outcome_t dsm_session_start(dsm_session_t *s, const dsm_config_t *cfg, const dsm_cpu_state_t *cpu,
-                                const dsm_transport_t *io, void *work, uint32_t work_size)
+/* 1 if the arguments describe a session the plan can walk (DSM_TRUSTED_CONFIG: the caller vouches). */
+static int config_ok(const dsm_config_t *cfg, const dsm_cpu_state_t *cpu, const dsm_transport_t *io, void *work,
+                     uint32_t work_size)
 {
+#ifdef DSM_TRUSTED_CONFIG
+    (void)cfg, (void)cpu, (void)io, (void)work, (void)work_size;
+#else
     const dsm_region_t *a, *b;
-    memset(s, 0, sizeof *s);
-    s->phase = PH_DONE;
     if (!cfg || !cpu || !io || !io->put || !work || ((uintptr_t)work & 1u) || work_size < dsm_work_size(cfg) ||
         cfg->region_count == 0 || cfg->region_count > DSM_MAX_REGIONS || cfg->build_id_len > DSM_MAX_BUILD_ID ||
         cfg->board_id_len > DSM_MAX_BOARD_ID || cfg->irq_count > DSM_MAX_IRQS || cfg->key_len > DSM_MAX_KEY)
-        return DSM_OUTCOME_BAD_CONFIG;
+        return 0;
     for (a = cfg->regions; a < cfg->regions + cfg->region_count; a++) {
         uint32_t a_last = a->base + (a->size - 1u);
         /* data may be NULL: flash at address 0 is read through a null pointer value. */
         if (a->size == 0 || a_last < a->base || a->kind > DSM_REGION_DSMC_PRIVATE ||
             (a->kind == DSM_REGION_FLASH && block_count(a->size) > 0xFFFFu))
-            return DSM_OUTCOME_BAD_CONFIG;
+            return 0;
         for (b = cfg->regions; b < a; b++)
-            if (a->base <= b->base + (b->size - 1u) && b->base <= a_last) return DSM_OUTCOME_BAD_CONFIG;
+            if (a->base <= b->base + (b->size - 1u) && b->base <= a_last) return 0;
     }
+#endif
+    return 1;
+}
+
+dsm_outcome_t dsm_session_start(dsm_session_t *s, const dsm_config_t *cfg, const dsm_cpu_state_t *cpu,
+                                const dsm_transport_t *io, void *work, uint32_t work_size)
+{
+    memset(s, 0, sizeof *s);
+    s->phase = PH_DONE;
+    if (!config_ok(cfg, cpu, io, work, work_size)) return DSM_OUTCOME_BAD_CONFIG;
     s->cfg = cfg;
     s->cpu = cpu;
     s->io = io;
     s->hash_table = work;
     s->flash_bitmap = (uint8_t *)work + HASH_TABLE_BYTES;
     memset(s->flash_bitmap, 0, dsm_work_size(cfg) - HASH_TABLE_BYTES);
-    s->emit = 1;
-    s->flash_requests_done = 1;   /* until an ACCEPT asks for the flash diff */
-    s->nack_seq = 0xFFFFu;
+    if (DSM_HAS_BACKCHANNEL) {   /* the receive path's state; a push-only build always emits */
+        s->emit = 1;
+        s->flash_requests_done = 1;   /* until an ACCEPT asks for the flash diff */
+        s->nack_seq = 0xFFFFu;
+    }
     s->phase = PH_HELLO;
     return DSM_OUTCOME_RUNNING;
 }

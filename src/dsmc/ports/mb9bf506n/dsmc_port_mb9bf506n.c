@@ -163,10 +163,9 @@ static void wr(uint32_t addr, unsigned bytes, uint32_t value)
     else REG32(addr) = value;
 }
 
-/* Saves (restore = 0) or writes back the registers of a run list; returns the words used. */
-static uint32_t do_runs(const uint32_t *runs, uint32_t n, uint32_t *words, int restore)
+/* Saves (restore = 0) or writes back the registers of a run list. */
+static void do_runs(const uint32_t *runs, uint32_t n, uint32_t *w, int restore)
 {
-    uint32_t *w = words;
     while (n--) {
         uint32_t run = *runs++, addr = PERIPH(run & 0xFFFFFu), bytes = 1u << ((run >> 20) & 3u);
         uint32_t count = ((run >> 22) & 63u) + 1u, stride = 1u << (run >> 28);
@@ -175,7 +174,6 @@ static uint32_t do_runs(const uint32_t *runs, uint32_t n, uint32_t *words, int r
             else *w = rd(addr, bytes);
         }
     }
-    return (uint32_t)(w - words);
 }
 
 static void wdt_unlock(uint32_t base)
@@ -222,7 +220,8 @@ static int link_get(void *ctx, uint32_t timeout_ms)
     }
 }
 
-static const dsm_transport_t link = { 0, link_put, link_get };
+/* A push-only build (DSM_NO_BACKCHANNEL) never receives: no get, so link_get is not linked. */
+static const dsm_transport_t link = { 0, link_put, DSM_HAS_BACKCHANNEL ? link_get : 0 };
 
 static void link_open(void)
 {
@@ -299,10 +298,13 @@ static void pause_sources(void)
     wdt_write(SWWDT, 0, 0);
     REG32(DTIM + DT_CONTROL) = 0;                /* dual timer 1 */
     for (i = 0; i < 8u; i++) REG16(BT_BASE(i) + BT_TMCR) &= (uint16_t)~TMCR_CTEN;
-    /* Timer2 becomes the DSMC's timeout clock: free-running down from 0xFFFFFFFF. */
+    /* Timer2 becomes the DSMC's timeout clock: free-running down from 0xFFFFFFFF (a push-only build
+     * waits for nothing, so it only stops it). */
     REG32(timer + DT_CONTROL) = 0;
-    REG32(timer) = 0xFFFFFFFFu;
-    REG32(timer + DT_CONTROL) = DT_FREE_RUNNING_32BIT_DIV256;
+    if (DSM_HAS_BACKCHANNEL) {
+        REG32(timer) = 0xFFFFFFFFu;
+        REG32(timer + DT_CONTROL) = DT_FREE_RUNNING_32BIT_DIV256;
+    }
 }
 
 /* ---- restore ---- */

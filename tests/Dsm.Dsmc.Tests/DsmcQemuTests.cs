@@ -91,6 +91,46 @@ public sealed class DsmcQemuTests
         });
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task SmallestBuild_PushesTheSystemAndStops_HostGetsAPushedMove(CancellationToken ct)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var device = QemuDevice.Start(port, QemuDevice.SmallestFirmwarePath);
+        using var link = await listener.AcceptTcpClientAsync(ct);
+        using var stream = link.GetStream();
+        var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
+
+        var store = new CapturingStore();
+        // The smallest build has no key: the host must opt out of its authentication requirement.
+        var receiver = new MigrationReceiver(new UnknownFirmware(), store, null,
+            new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(5), RequireAuthentication = false });
+        MigrationResult result = await receiver.ReceiveAsync(pipe, ct);
+
+        await device.WaitForConsoleAsync("line 4\n", TimeSpan.FromSeconds(10));
+        await Task.Delay(300, ct);   // the device would print line 5 within 20 ms if it had gone on
+        var symbols = ReadSymbols(QemuDevice.SmallestFirmwarePath);
+        EmigratedSystem system = result.System;
+        RegionImage sram = system.Regions.Single(r => r.Descriptor.Kind == RegionKind.Sram);
+        byte[] deviceSram = await device.ReadMemoryAsync(sram.Descriptor.Base, sram.Descriptor.Size, ct);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Completion, Is.EqualTo(MigrationCompletion.PushedMove));
+            Assert.That(system.IsPushOnly, Is.True);
+            Assert.That(system.IsAuthenticated, Is.False, "the smallest build has no key");
+            Assert.That(store.Stored, Is.SameAs(system));
+            Assert.That(device.Console, Does.Not.Contain("line 5"), "a push-move device must stop after COMMIT");
+            Assert.That(system.CpuState.Pc, Is.EqualTo(symbols["dsmc_resume"] & ~1u));
+            Assert.That(system.CpuState.IsExceptionActive(16 + DsmIrq), Is.True, "the DSM exception is active");
+            Assert.That(sram.Contents.ToArray(), Is.EqualTo(deviceSram), "SRAM as the device holds it after the capture");
+            uint counter = symbols["line_counter"] - sram.Descriptor.Base;
+            Assert.That(BitConverter.ToUInt32(sram.Contents.Span[(int)counter..]), Is.EqualTo(4u));
+        });
+    }
+
     private static Dictionary<string, uint> ReadSymbols(string elfPath)
     {
         var elf = ELFReader.Load<uint>(elfPath);

@@ -42,6 +42,9 @@ internal sealed class QemuDevice : IDisposable
 
     public static string FirmwarePath => Path.Combine(RepositoryRoot, "tests", "dsmc", "bin", "dsmc-test-mps2.elf");
 
+    /// <summary>The same firmware with the DSMC's smallest build (push-only, push-move policy).</summary>
+    public static string SmallestFirmwarePath => Path.Combine(RepositoryRoot, "tests", "dsmc", "bin", "dsmc-test-mps2-smallest.elf");
+
     /// <summary>Everything the firmware printed on UART0 so far.</summary>
     public string Console
     {
@@ -84,8 +87,8 @@ internal sealed class QemuDevice : IDisposable
         Assert.Ignore("QEMU not available: " + problem);
     }
 
-    /// <summary>Starts QEMU; linkPort null leaves UART1 unconnected.</summary>
-    public static QemuDevice Start(int? linkPort)
+    /// <summary>Starts QEMU with <paramref name="firmware"/> (default <see cref="FirmwarePath"/>); linkPort null leaves UART1 unconnected.</summary>
+    public static QemuDevice Start(int? linkPort, string? firmware = null)
     {
         int monitorPort = FreeLoopbackPort();
         var info = new ProcessStartInfo("qemu-system-arm")
@@ -99,7 +102,7 @@ internal sealed class QemuDevice : IDisposable
             "-M", "mps2-an385", "-display", "none", "-serial", "stdio",
             "-serial", linkPort is int p ? $"tcp:127.0.0.1:{p}" : "null",
             "-monitor", $"tcp:127.0.0.1:{monitorPort},server=on,wait=off",
-            "-semihosting-config", "enable=on,target=native", "-kernel", FirmwarePath,
+            "-semihosting-config", "enable=on,target=native", "-kernel", firmware ?? FirmwarePath,
         })
         {
             info.ArgumentList.Add(arg);

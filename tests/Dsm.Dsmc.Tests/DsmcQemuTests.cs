@@ -51,25 +51,12 @@ public sealed class DsmcQemuTests
     [CancelAfter(120_000)]
     public async Task WithHost_WholeSessionMovesTheSystem_DeviceStopsAndTheImageIsTheCapture(CancellationToken ct)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        using var device = QemuDevice.Start(port);
-        using var link = await listener.AcceptTcpClientAsync(ct);
-        using var stream = link.GetStream();
-        var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
-
         var store = new CapturingStore();
         var receiver = new MigrationReceiver(new UnknownFirmware(), store, new SingleKey(DeviceKey),
             new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(5) });
-        MigrationResult result = await receiver.ReceiveAsync(pipe, ct);
-
-        await device.WaitForConsoleAsync("line 4\n", TimeSpan.FromSeconds(10));
-        await Task.Delay(300, ct);   // the device would print line 5 within 20 ms if it had gone on
-        var symbols = ReadSymbols(QemuDevice.FirmwarePath);
+        var (device, result, symbols, sram, deviceSram) = await MigrateAsync(QemuDevice.FirmwarePath, receiver, ct);
+        using var _ = device;
         EmigratedSystem system = result.System;
-        RegionImage sram = system.Regions.Single(r => r.Descriptor.Kind == RegionKind.Sram);
-        byte[] deviceSram = await device.ReadMemoryAsync(sram.Descriptor.Base, sram.Descriptor.Size, ct);
 
         Assert.Multiple(() =>
         {
@@ -95,26 +82,13 @@ public sealed class DsmcQemuTests
     [CancelAfter(120_000)]
     public async Task SmallestBuild_PushesTheSystemAndStops_HostGetsAPushedMove(CancellationToken ct)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        using var device = QemuDevice.Start(port, QemuDevice.SmallestFirmwarePath);
-        using var link = await listener.AcceptTcpClientAsync(ct);
-        using var stream = link.GetStream();
-        var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
-
         var store = new CapturingStore();
         // The smallest build has no key: the host must opt out of its authentication requirement.
         var receiver = new MigrationReceiver(new UnknownFirmware(), store, null,
             new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(5), RequireAuthentication = false });
-        MigrationResult result = await receiver.ReceiveAsync(pipe, ct);
-
-        await device.WaitForConsoleAsync("line 4\n", TimeSpan.FromSeconds(10));
-        await Task.Delay(300, ct);   // the device would print line 5 within 20 ms if it had gone on
-        var symbols = ReadSymbols(QemuDevice.SmallestFirmwarePath);
+        var (device, result, symbols, sram, deviceSram) = await MigrateAsync(QemuDevice.SmallestFirmwarePath, receiver, ct);
+        using var _ = device;
         EmigratedSystem system = result.System;
-        RegionImage sram = system.Regions.Single(r => r.Descriptor.Kind == RegionKind.Sram);
-        byte[] deviceSram = await device.ReadMemoryAsync(sram.Descriptor.Base, sram.Descriptor.Size, ct);
 
         Assert.Multiple(() =>
         {
@@ -129,6 +103,35 @@ public sealed class DsmcQemuTests
             uint counter = symbols["line_counter"] - sram.Descriptor.Base;
             Assert.That(BitConverter.ToUInt32(sram.Contents.Span[(int)counter..]), Is.EqualTo(4u));
         });
+    }
+
+    /// <summary>Runs <paramref name="firmware"/> with its link on loopback TCP, lets <paramref name="receiver"/>
+    /// take the migration started after line 4, and reads the device's SRAM once it has had time to go on.</summary>
+    private static async Task<(QemuDevice Device, MigrationResult Result, Dictionary<string, uint> Symbols, RegionImage Sram, byte[] DeviceSram)>
+        MigrateAsync(string firmware, MigrationReceiver receiver, CancellationToken ct)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var device = QemuDevice.Start(port, firmware);
+        try
+        {
+            using var link = await listener.AcceptTcpClientAsync(ct);
+            using var stream = link.GetStream();
+            var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
+            MigrationResult result = await receiver.ReceiveAsync(pipe, ct);
+
+            await device.WaitForConsoleAsync("line 4\n", TimeSpan.FromSeconds(10));
+            await Task.Delay(300, ct);   // the device would print line 5 within 20 ms if it had gone on
+            RegionImage sram = result.System.Regions.Single(r => r.Descriptor.Kind == RegionKind.Sram);
+            byte[] deviceSram = await device.ReadMemoryAsync(sram.Descriptor.Base, sram.Descriptor.Size, ct);
+            return (device, result, ReadSymbols(firmware), sram, deviceSram);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
     }
 
     private static Dictionary<string, uint> ReadSymbols(string elfPath)

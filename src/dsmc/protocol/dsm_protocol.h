@@ -182,7 +182,8 @@ typedef char dsm_session_layout_check[
  * DSM_NO_BACKCHANNEL builds a push-only sender (no receive path, so no flash diff either: every
  * session is push-only, as with a transport without get; the frames are the same).
  * DSM_TRUSTED_CONFIG drops dsm_session_start's argument checks: for callers whose configuration is
- * fixed at build time (the DSMC's smallest build); a bad one is then undefined, not BAD_CONFIG. */
+ * fixed at build time (the DSMC's smallest build); a bad one is then undefined, not BAD_CONFIG.
+ * DSM_SMALL_CRC computes CRC-32 a bit at a time (no table; about 3 times slower). */
 #ifdef DSM_NO_BACKCHANNEL
 #define DSM_HAS_BACKCHANNEL 0
 #else

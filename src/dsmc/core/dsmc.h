@@ -83,9 +83,9 @@ typedef struct dsmc_config {
     uint8_t push_only;                    /* no backchannel on the link */
 } dsmc_config_t;
 
-/* Words of the save area for the port's registers: 203 for the FM3 port, 16 for MPS2. */
+/* Words of the save area for the port's registers: 195 for the FM3 port, 16 for MPS2. */
 #ifndef DSMC_PORT_SAVE_WORDS
-#define DSMC_PORT_SAVE_WORDS 208u
+#define DSMC_PORT_SAVE_WORDS 196u
 #endif
 
 /** Sets up the trigger (priority 0, enabled). Call once, before the scheduler starts. */

@@ -16,7 +16,6 @@ enum {
     PH_HELLO, PH_WAIT_ACCEPT, PH_OFFER, PH_SRAM, PH_FLASH, PH_CPU, PH_COMMIT, PH_WAIT_COMMITTED, PH_DONE
 };
 
-
 #define RX_GARBAGE_BUDGET 1024u
 /* The flash diff needs the host's answers: a push-only build has no code for it. */
 #define FLASH_DIFF (DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL)

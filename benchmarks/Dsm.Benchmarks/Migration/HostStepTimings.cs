@@ -82,8 +82,8 @@ internal static class HostStepTimings
         var toHost = new Pipe();
         var toDevice = new Pipe();
         var receiver = new MigrationReceiver(firmware, store, options: new MigrationReceiverOptions { RequireAuthentication = false });
-        var receiving = receiver.ReceiveAsync(new Duplex(toHost.Reader, toDevice.Writer), ct);
-        var outcome = await new Emigrator(image).RunAsync(new Duplex(toDevice.Reader, toHost.Writer), ct).ConfigureAwait(false);
+        var receiving = receiver.ReceiveAsync(new DuplexPipe(toHost.Reader, toDevice.Writer), ct);
+        var outcome = await new Emigrator(image).RunAsync(new DuplexPipe(toDevice.Reader, toHost.Writer), ct).ConfigureAwait(false);
         var result = await receiving.ConfigureAwait(false);
         if (outcome != EmigrationOutcome.Moved || result.Completion != MigrationCompletion.Moved)
         {
@@ -104,12 +104,5 @@ internal static class HostStepTimings
             System = system;
             return Task.CompletedTask;
         }
-    }
-
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

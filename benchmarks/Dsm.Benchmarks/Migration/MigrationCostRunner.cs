@@ -23,7 +23,7 @@ internal static class MigrationCostRunner
     private const string Usage =
         """
         migration [--sizes 16,32,64,128,256] [--links 115200,1000000,tcp] [--rounds 5] [--warmup 1]
-                  [--synthetic-only | --device-only | --host-steps]
+                  [--synthetic-only | --device-only | --host-steps | --device-profile]
           synthetic rows: the C# device half (Emigrator) with an SRAM of each size, into a MigrationHost,
                           over a serial line throttled in wall time (8N1) or loopback TCP
           device rows:    the real DSMC in the sample FM3 firmware (64 KiB SRAM) on the emulated device
@@ -39,7 +39,7 @@ internal static class MigrationCostRunner
         int[] sizes = [16, 32, 64, 128, 256];
         var links = new List<Link>();
         int rounds = 5, warmup = 1;
-        bool synthetic = true, device = true, steps = false;
+        bool synthetic = true, device = true, steps = false, profile = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
@@ -51,7 +51,8 @@ internal static class MigrationCostRunner
                 case "--warmup": warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--synthetic-only": device = false; break;
                 case "--device-only": synthetic = false; break;
-                case "--host-steps": steps = true; synthetic = false; device = false; break;
+                case "--host-steps": steps = true; break;
+                case "--device-profile": profile = true; break;
                 default: Console.Error.WriteLine(Usage); return 2;
             }
         }
@@ -66,6 +67,12 @@ internal static class MigrationCostRunner
         if (steps)
         {
             await HostStepTimings.PrintAsync(sizes, firmware, rounds, cts.Token).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (profile)
+        {
+            await DeviceProfile.PrintAsync(firmware, cts.Token).ConfigureAwait(false);
             return 0;
         }
 
@@ -135,9 +142,10 @@ internal static class MigrationCostRunner
         double floor = s.FloorMs(link.Baud);
         double target = (1.2 * floor) + 20;
         string ratio = floor > 0 ? (s.DowntimeMs / floor).ToString("F3", CultureInfo.InvariantCulture) : "–";
+        string guest = double.IsNaN(s.DeviceGuestMs) ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; device guest time, interrupt to DONE: {s.DeviceGuestMs:F1} ms");
         string range = samples.Count > 1 ? $" ({samples.Min(x => x.DowntimeMs):F1}–{samples.Max(x => x.DowntimeMs):F1})" : string.Empty;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {device} | {kib} | {link.Name} | {s.DeviceBytes:N0} | {s.HostBytes:N0} | {floor:F1} | {s.CaptureMs:F2} | {s.StreamMs:F1} | {s.CommitMs:F1} | {s.RestoreMs:F2} | {s.DowntimeMs:F1}{range} | {ratio} | {target:F1} | {(s.DowntimeMs <= target ? "yes" : "no")} |"));
+            $"| {device} | {kib} | {link.Name} | {s.DeviceBytes:N0} | {s.HostBytes:N0} | {floor:F1} | {s.CaptureMs:F2} | {s.StreamMs:F1} | {s.CommitMs:F1} | {s.RestoreMs:F2} | {s.DowntimeMs:F1}{range} | {ratio} | {target:F1} | {(s.DowntimeMs <= target ? "yes" : "no")} |{guest}"));
     }
 
     private static async Task<MigrationSample> SyntheticRoundAsync(HostUnderTest host, DeviceImage image, Link link, CancellationToken ct)
@@ -164,7 +172,7 @@ internal static class MigrationCostRunner
             await using var deviceStream = new NetworkStream(deviceSocket, ownsSocket: true);
             await using var _ = hostStream;
             var accept = host.Host.AcceptAsync(hostStream, ct);
-            var pipe = new StreamPipe(PipeReader.Create(deviceStream), PipeWriter.Create(deviceStream));
+            var pipe = new DuplexPipe(PipeReader.Create(deviceStream), PipeWriter.Create(deviceStream));
             interruptAt = Stopwatch.GetTimestamp();
             var outcome = await emigrator.RunAsync(pipe, ct).ConfigureAwait(false);
             Expect(outcome);
@@ -193,8 +201,12 @@ internal static class MigrationCostRunner
             Pacing = link.Baud is null ? PacingMode.Deterministic : PacingMode.RealTime,
         });
         long firstByteAt = 0;
-        device.Machine.GetDevice<Mb9bf506n.ResettableBoard>(Mb9bf506n.DeviceName).Board.Serial[1].FrameTransmitted +=
-            (_, _) => Interlocked.CompareExchange(ref firstByteAt, Stopwatch.GetTimestamp(), 0);
+        ulong lastByteCycle = 0;
+        device.Machine.GetDevice<Mb9bf506n.ResettableBoard>(Mb9bf506n.DeviceName).Board.Serial[1].FrameTransmitted += (_, cycle) =>
+        {
+            Interlocked.CompareExchange(ref firstByteAt, Stopwatch.GetTimestamp(), 0);
+            lastByteCycle = cycle;
+        };
         var socket = await accepted.ConfigureAwait(false);
         socket.NoDelay = true;
         await using var hostStream = new TimedStream(new NetworkStream(socket, ownsSocket: true), log);
@@ -214,7 +226,10 @@ internal static class MigrationCostRunner
             throw new InvalidOperationException("The emulated device did not stop after the migration.");
         }
 
-        var sample = Sample(log, interruptAt, Interlocked.Read(ref firstByteAt), firstInstructionAt);
+        var sample = Sample(log, interruptAt, Interlocked.Read(ref firstByteAt), firstInstructionAt) with
+        {
+            DeviceGuestMs = (lastByteCycle - device.TriggeredAt!.Value) * 1000.0 / device.Machine.Scheduler.CoreClockHz,
+        };
         await host.Host.StopAsync(hosted.Id, ct).ConfigureAwait(false);
         return sample;
     }
@@ -314,12 +329,5 @@ internal static class MigrationCostRunner
         {
             return "unknown";
         }
-    }
-
-    private sealed class StreamPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

@@ -18,6 +18,9 @@ internal sealed record MigrationSample(
     /// <summary>The DONE frame: header 8, digest 32, CRC 4.</summary>
     public const int DigestFrameBytes = 44;
 
+    /// <summary>Emulated device only: guest time from the DSM interrupt to the device's last byte (DONE).</summary>
+    public double DeviceGuestMs { get; init; } = double.NaN;
+
     public double CaptureMs => Ms(InterruptAt, FirstByteAt);
 
     /// <summary>First byte to COMMIT received: the device's stream of memory and CPU state.</summary>

@@ -106,11 +106,4 @@ internal sealed class ThrottledLink : IDisposable
             pump.Join(TimeSpan.FromSeconds(2));
         }
     }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

@@ -32,6 +32,7 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly FirmwareImageStore _images;
     private readonly SystemStore _store;
     private readonly ConcurrentDictionary<Guid, HostedSystem> _systems = new();
+    private readonly ConcurrentDictionary<Guid, Task> _confirming = new(); // Confirmed state writes in flight
     private readonly CancellationTokenSource _shutdown = new();
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
@@ -218,8 +219,20 @@ public sealed class MigrationHost : IAsyncDisposable
         {
             case MigrationCompletion.Moved:
             case MigrationCompletion.PushedMove:
-                await _store.SetStateAsync(hosted.Id, HandOverState.Confirmed, cancellationToken).ConfigureAwait(false);
+                // DONE means the device has stopped: the system runs here now. The Confirmed record only tells a
+                // restarted host to resume it, so it is written while the system already runs (not on the downtime).
+                var confirming = _store.SetStateAsync(hosted.Id, HandOverState.Confirmed, cancellationToken);
+                _confirming[hosted.Id] = confirming;
                 Resume(hosted);
+                try
+                {
+                    await confirming.ConfigureAwait(false);
+                }
+                finally
+                {
+                    _confirming.TryRemove(hosted.Id, out _);
+                }
+
                 break;
             case MigrationCompletion.Unconfirmed:
                 _logger.LogWarning("System {Id} is held: the device did not confirm it stopped. Resume it by hand if the device is down.", hosted.Id);
@@ -259,6 +272,11 @@ public sealed class MigrationHost : IAsyncDisposable
         _scheduler?.Remove(system);
         await system.InvokeAsync(_ => true, cancellationToken).ConfigureAwait(false); // waits out a slice in progress
         system.State = HostedSystemState.Stopped;
+        if (_confirming.TryGetValue(id, out var confirming))
+        {
+            await confirming.ConfigureAwait(false); // the state file is written once at a time; Stopped comes last
+        }
+
         await _store.SetStateAsync(id, HandOverState.Stopped, cancellationToken).ConfigureAwait(false);
         SystemStopped?.Invoke(this, new HostedSystemEventArgs(system));
     }

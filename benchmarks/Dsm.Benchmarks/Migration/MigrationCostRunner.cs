@@ -30,6 +30,12 @@ internal static class MigrationCostRunner
                           (EmulatedDevice, as dsm device --baud), into a MigrationHost over loopback TCP
         """;
 
+    /// <summary>
+    /// The device's link on the TCP row, where the device runs unpaced: 4 Mbaud (200 core cycles a byte), about the
+    /// fastest a DSMC polling a FIFO-less MFS receiver keeps up with; at BGR 0 (40 Mbaud) it overruns on every host frame.
+    /// </summary>
+    private const int UnpacedDeviceBaud = 4_000_000;
+
     private const string FirmwareRelativePath = "samples/firmware/bin/app-mb9bf506n-dsmc.elf";
 
     private sealed record Link(string Name, int? Baud);
@@ -264,14 +270,14 @@ internal static class MigrationCostRunner
 
     /// <summary>
     /// A copy of the firmware whose DSMC board configuration programs the link for <paramref name="baud"/>
-    /// (null: BGR 0, the fastest the MFS can shift, 4 MB/s), as a firmware defining its own
-    /// dsmc_mb9bf506n_config would. Written next to nothing else, so the host's image store holds just it.
+    /// (null: <see cref="UnpacedDeviceBaud"/>), as a firmware defining its own dsmc_mb9bf506n_config would.
+    /// Written next to nothing else, so the host's image store holds just it.
     /// </summary>
     private static string PatchLinkBaud(string firmware, int? baud)
     {
         const uint pclk2 = 40_000_000;
         const int linkBgrOffset = 4; // after link_channel, trigger, trigger_channel, pin_port
-        ushort bgr = baud is { } b ? (ushort)((pclk2 / (uint)b) - 1) : (ushort)0;
+        ushort bgr = (ushort)((pclk2 / (uint)(baud ?? UnpacedDeviceBaud)) - 1);
         var image = ElfImage.Load(firmware);
         uint address = (image.FindSymbol("dsmc_mb9bf506n_config") ?? throw new InvalidOperationException("dsmc_mb9bf506n_config not found")).Address + linkBgrOffset;
         byte[] bytes = File.ReadAllBytes(firmware);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Dsm.Emulation.CortexM3;
 using Dsm.Emulation.CortexM3.Elf;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Migration;
@@ -206,6 +207,30 @@ internal static class MigrationCostRunner
             ConsoleOutput = Stream.Null,
             Pacing = link.Baud is null ? PacingMode.Deterministic : PacingMode.RealTime,
         });
+        var socket = await accepted.ConfigureAwait(false);
+        socket.NoDelay = true;
+        await using var hostStream = new TimedStream(new NetworkStream(socket, ownsSocket: true), log);
+        var accept = host.Host.AcceptAsync(hostStream, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var run = Task.Factory.StartNew(() => device.Run(stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        // The host resumes only after DONE arrived: the device has nothing left to do. Stop emulating it then, so
+        // that it does not compete with the host for this machine's cores (a real device is another computer).
+        EventHandler<HostedSystemEventArgs> stopDevice = (_, _) => stop.Cancel();
+        host.Host.SystemResumed += stopDevice;
+        try
+        {
+            return await MeasureDeviceRoundAsync(host, device, probe, accept, run, log, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            host.Host.SystemResumed -= stopDevice;
+        }
+    }
+
+    private static async Task<MigrationSample> MeasureDeviceRoundAsync(HostUnderTest host, EmulatedDevice device, Task<long> probe,
+        Task<HostedSystem> accept, Task<RunResult> run, LinkLog log, CancellationToken ct)
+    {
         long firstByteAt = 0;
         ulong lastByteCycle = 0;
         device.Machine.GetDevice<Mb9bf506n.ResettableBoard>(Mb9bf506n.DeviceName).Board.Serial[1].FrameTransmitted += (_, cycle) =>
@@ -213,12 +238,6 @@ internal static class MigrationCostRunner
             Interlocked.CompareExchange(ref firstByteAt, Stopwatch.GetTimestamp(), 0);
             lastByteCycle = cycle;
         };
-        var socket = await accepted.ConfigureAwait(false);
-        socket.NoDelay = true;
-        await using var hostStream = new TimedStream(new NetworkStream(socket, ownsSocket: true), log);
-        var accept = host.Host.AcceptAsync(hostStream, ct);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var run = Task.Factory.StartNew(() => device.Run(stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         // Let the RTOS run its tasks for a while, then raise the DSM interrupt (external interrupt 0).
         await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);

@@ -214,7 +214,7 @@ internal static class RoundTrip
                 // Bytes the console UART still had in flight leave the stopped device.
                 Sample.RunTo(machine, machine.Scheduler.Now + (3 * reference.ConsoleFrameCycles));
                 var result = session.GetAwaiter().GetResult();
-                outcome = $"moved ({result.Completion})";
+                outcome = $"moved ({result.Completion}, flash blocks: {result.System.FlashBlocksReceived} sent, {result.System.FlashBlocksFromStore} from the store)";
                 if (host != HostBehaviour.Accepts || result.Completion != MigrationCompletion.Moved)
                 {
                     problems.Add($"the session ended {result.Completion} with a host that {host}");

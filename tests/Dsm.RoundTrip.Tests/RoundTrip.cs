@@ -369,7 +369,7 @@ internal static class RoundTrip
 
     // Device bytes then host bytes must be the reference's bytes, up to the window's end; the continuity verdict
     // (sequence numbers, checksums, no GAP or fatal line) must agree.
-    private static int Compare(ReferenceRun reference, List<byte> device, List<byte> host, int linesAtInstant, List<string> problems)
+    internal static int Compare(ReferenceRun reference, List<byte> device, List<byte> host, int linesAtInstant, List<string> problems)
     {
         var all = device.Concat(host).ToArray();
         var lines = ReferenceRun.SplitLines(all);

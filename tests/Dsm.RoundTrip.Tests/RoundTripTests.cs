@@ -177,3 +177,37 @@ public class RoundTripTests
             $"MFS0 busy {all.Count(r => r.Instant.ConsoleBusy)}, mid-line {all.Count(r => r.Instant.MidLine)}, plain thread {all.Count(r => !r.Instant.InIsr && !r.Instant.Masked && !r.Instant.MidLine)}");
     }
 }
+
+/// <summary>The comparison the round trips rely on catches what it must.</summary>
+public class ComparisonTests
+{
+    [Test]
+    public void ALostRepeatedOrAlteredLineAfterTheMoveIsReported()
+    {
+        var reference = ReferenceRun.Of(Sample.Irq);
+        int split = reference.BytesBy(reference.InstantsUntil / 2);
+        var device = reference.Console.AsSpan(0, split).ToArray().ToList();
+        int linesAtSplit = ReferenceRun.SplitLines(device.ToArray()).Count;
+        var host = reference.Console.AsSpan(split).ToArray().ToList();
+        int lineEnd = host.IndexOf((byte)'\n') + 1;
+        int nextLineEnd = host.IndexOf((byte)'\n', lineEnd) + 1;
+
+        List<string> Problems(List<byte> continued)
+        {
+            var problems = new List<string>();
+            RoundTrip.Compare(reference, device, continued, linesAtSplit, problems);
+            return problems;
+        }
+
+        var altered = host.ToList();
+        altered[lineEnd + 3] ^= 1;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Problems(host), Is.Empty, "the uninterrupted continuation");
+            Assert.That(Problems([.. host.Take(lineEnd), .. host.Skip(nextLineEnd)]), Is.Not.Empty, "a line lost");
+            Assert.That(Problems([.. host.Take(nextLineEnd), .. host.Skip(lineEnd)]), Is.Not.Empty, "a line repeated");
+            Assert.That(Problems(altered), Is.Not.Empty, "a byte altered");
+            Assert.That(Problems([.. host.Take(lineEnd)]), Is.Not.Empty, "the window not reached");
+        });
+    }
+}

@@ -781,7 +781,17 @@ public sealed class MigrationReceiver
 
         private async Task StoreAsync(EmigratedSystem system, CancellationToken ct)
         {
-            var store = _owner._store.StoreAsync(system, ct);
+            Task store;
+            try
+            {
+                store = _owner._store.StoreAsync(system, ct);
+            }
+            catch (Exception ex)
+            {
+                // A store that throws before returning its task fails like one whose task faults: ABORT, not a dead session.
+                store = Task.FromException(ex);
+            }
+
             while (_backchannel && !store.IsCompleted)
             {
                 if (await Task.WhenAny(store, Task.Delay(_options.KeepaliveInterval, ct)).ConfigureAwait(false) != store)

@@ -1,3 +1,4 @@
+using Moq;
 using System.Buffers;
 
 namespace Dsm.Protocol.Tests;
@@ -125,6 +126,18 @@ public class SessionTests
         var image = TestScenario.Realistic();
         var store = new SystemStore { Failure = new IOException("disk full"), Delay = () => Task.Delay(200) };
         var receiver = new MigrationReceiver(new FirmwareStore(), store, new KeyProvider(TestScenario.Key), Fast);
+        var (_, error, outcome) = await RunAsync(image, receiver);
+        Assert.That(error!.ErrorCode, Is.EqualTo(ProtocolErrorCode.StorageFailed));
+        Assert.That(outcome, Is.EqualTo(EmigrationOutcome.Aborted));
+    }
+
+    [Test]
+    public async Task StoreThatThrowsBeforeReturningItsTaskAbortsTheSession()
+    {
+        var image = TestScenario.Realistic();
+        var store = new Mock<IEmigratedSystemStore>();
+        store.Setup(s => s.StoreAsync(It.IsAny<EmigratedSystem>(), It.IsAny<CancellationToken>())).Throws(new IOException("volume gone"));
+        var receiver = new MigrationReceiver(new FirmwareStore(), store.Object, new KeyProvider(TestScenario.Key), Fast);
         var (_, error, outcome) = await RunAsync(image, receiver);
         Assert.That(error!.ErrorCode, Is.EqualTo(ProtocolErrorCode.StorageFailed));
         Assert.That(outcome, Is.EqualTo(EmigrationOutcome.Aborted));

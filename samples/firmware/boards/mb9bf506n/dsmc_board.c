@@ -32,4 +32,21 @@ const dsmc_config_t *dsmc_board_config(void)
     config.port = &dsmc_port_mb9bf506n;
     return &config;
 }
+
+#if DSMC_VECTOR == 2
+/* The port's trigger kind must agree with config.trigger: with the NMI it acknowledges NMIRR and
+   leaves the external interrupts alone. The rest is the port's default. */
+const dsmc_mb9bf506n_config_t dsmc_mb9bf506n_config = {
+    .link_channel = 1,
+    .trigger = DSMC_FM3_TRIGGER_NMI_PIN,
+    .pin_port = 1,
+    .link_bgr = 346,
+    .pin_pfr_bits = (1u << 1) | (1u << 2),
+    .pin_ade_clear = (1u << 1) | (1u << 2),
+    .pin_epfr = 7,
+    .pin_epfr_mask = (3u << 10) | (3u << 12),
+    .pin_epfr_value = (2u << 10) | (2u << 12),
+    .timer_ticks_per_ms = 156,
+};
+#endif
 #endif

@@ -121,8 +121,8 @@ public class RoundTripTests
 
     // Outcomes the DSMC records (dsm_outcome_t): 3 rejected, 4 aborted.
     [TestCase(HostBehaviour.Rejects, 3)]
-    [TestCase(HostBehaviour.AbortsMidTransfer, 4, Ignore = TimerBug)]
-    [TestCase(HostBehaviour.StorageFails, 4, Ignore = TimerBug)]
+    [TestCase(HostBehaviour.AbortsMidTransfer, 4)]
+    [TestCase(HostBehaviour.StorageFails, 4)]
     public void WhenTheHostRefusesTheSystemRunsOnLocally(HostBehaviour behaviour, int outcome)
     {
         var reference = ReferenceRun.Of(Sample.Irq);
@@ -140,11 +140,6 @@ public class RoundTripTests
         Report($"refused {behaviour}", results);
         Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo($"returned (outcome {outcome})"));
     }
-
-    // Found by these tests; the fix is the DSMC owner's (see the report): remove the Ignore once it landed.
-    private const string TimerBug = "DSMC FM3 port: pause_sources loads dual-timer Timer2 while it is still in 16-bit mode, so the " +
-        "timeout clock counts from 0xFFFF and expires after 0.42 s; restore_io never clears Timer2's interrupt, whose enable " +
-        "is set from reset: after a failed session longer than 0.42 s, IRQ 6 fires forever and the application stops";
 
     private static ulong Draw(Random random, ulong from, ulong to) => from + (ulong)random.NextInt64((long)(to - from));
 

@@ -57,6 +57,11 @@ internal sealed class DemoCommand : ICliCommand
             throw new UsageException(e.Message);
         }
 
+        if (!EmulatedDevice.SupportsTrigger(board, trigger))
+        {
+            throw new UsageException($"the {board} device has no trigger '{arguments.Get("trigger")}'");
+        }
+
         string work = Directory.CreateTempSubdirectory("dsm-demo-").FullName;
         try
         {

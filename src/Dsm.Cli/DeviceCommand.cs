@@ -60,6 +60,11 @@ internal sealed class DeviceCommand : ICliCommand
             throw new UsageException(e.Message);
         }
 
+        if (trigger is not null && !EmulatedDevice.SupportsTrigger(board, trigger))
+        {
+            throw new UsageException($"the {board} device has no trigger '{arguments.Get("trigger")}'");
+        }
+
         using var loggerFactory = CliLogging.Create(context.Error, arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Information);
         using var device = EmulatedDevice.Create(new EmulatedDeviceOptions
         {

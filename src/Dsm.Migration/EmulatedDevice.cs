@@ -171,16 +171,18 @@ public sealed class EmulatedDevice : IDisposable
     /// <param name="options">Options.</param>
     /// <param name="loggerFactory">Loggers.</param>
     /// <returns>The device, ready to run.</returns>
+    /// <exception cref="ArgumentException">The board is unknown or has no such trigger.</exception>
     public static EmulatedDevice Create(EmulatedDeviceOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
-        DeviceBoard board = options.Board.ToLowerInvariant() switch
+        var board = BoardFor(options.Board, options.ConsoleOutput)
+            ?? throw new ArgumentException($"Board '{options.Board}' has no device model (use {Mb9bf506nBoard.BoardName} or {Mps2An385.Name}).", nameof(options));
+        if (options.Trigger is { } trigger && !SupportsTrigger(options.Board, trigger))
         {
-            Mb9bf506nBoard.BoardName => new Fm3DeviceBoard(),
-            Mps2An385.Name => new Mps2DeviceBoard(options.ConsoleOutput),
-            _ => throw new ArgumentException($"Board '{options.Board}' has no device model (use {Mb9bf506nBoard.BoardName} or {Mps2An385.Name}).", nameof(options)),
-        };
+            throw new ArgumentException($"The {options.Board} device has no trigger {trigger}.", nameof(options));
+        }
+
         var image = ElfImage.Load(options.FirmwarePath);
         var link = UartBackendSpec.Parse($"{options.LinkChannel}={options.Link}");
         var definition = board.Definition(options.ConsoleChannel, link);
@@ -197,6 +199,23 @@ public sealed class EmulatedDevice : IDisposable
             throw;
         }
     }
+
+    /// <summary>Whether the device model of <paramref name="board"/> can fire <paramref name="trigger"/>.</summary>
+    /// <param name="board">Board name.</param>
+    /// <param name="trigger">The trigger (a timed one is judged by what it fires).</param>
+    /// <returns>False for an unknown board or a trigger the board does not have.</returns>
+    public static bool SupportsTrigger(string board, DeviceTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return BoardFor(board, null) is { } model && model.Fire(null, trigger is DeviceTrigger.After after ? after.Then : trigger, dryRun: true);
+    }
+
+    private static DeviceBoard? BoardFor(string name, Stream? consoleOutput) => name.ToLowerInvariant() switch
+    {
+        Mb9bf506nBoard.BoardName => new Fm3DeviceBoard(),
+        Mps2An385.Name => new Mps2DeviceBoard(consoleOutput),
+        _ => null,
+    };
 
     /// <summary>Fires <paramref name="trigger"/> (or the configured one) now; safe from any thread.</summary>
     /// <param name="trigger">The trigger; defaults to the configured one, else the board's usual trigger.</param>
@@ -216,7 +235,7 @@ public sealed class EmulatedDevice : IDisposable
 
         TriggeredAt ??= Machine.Scheduler.Now;
         _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F3} s virtual", trigger, Machine.Scheduler.NowSeconds);
-        if (!_board.Fire(Machine, trigger))
+        if (!_board.Fire(Machine, trigger, dryRun: false))
         {
             _logger.LogError("The {Board} device has no trigger {Trigger}: nothing fired", _options.Board, trigger);
         }
@@ -278,8 +297,8 @@ public sealed class EmulatedDevice : IDisposable
         /// <summary>Finds the board's devices and reports each byte the link UART sends, with its virtual time.</summary>
         public abstract void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent);
 
-        /// <summary>Fires <paramref name="trigger"/>; false when the board has no such trigger.</summary>
-        public abstract bool Fire(Machine machine, DeviceTrigger trigger);
+        /// <summary>Fires <paramref name="trigger"/> (or only checks it with <paramref name="dryRun"/>); false when the board has no such trigger.</summary>
+        public abstract bool Fire(Machine? machine, DeviceTrigger trigger, bool dryRun);
     }
 
     private sealed class Fm3DeviceBoard : DeviceBoard
@@ -295,8 +314,13 @@ public sealed class EmulatedDevice : IDisposable
             _board.Serial[linkChannel].FrameTransmitted += (_, time) => linkByteSent(time);
         }
 
-        public override bool Fire(Machine machine, DeviceTrigger trigger)
+        public override bool Fire(Machine? machine, DeviceTrigger trigger, bool dryRun)
         {
+            if (dryRun)
+            {
+                return trigger is DeviceTrigger.ExternalInterrupt or DeviceTrigger.BoardDefault or DeviceTrigger.NmiPin or DeviceTrigger.WatchdogWarning;
+            }
+
             var lines = _board!.ExternalInterrupts;
             switch (trigger)
             {
@@ -311,7 +335,7 @@ public sealed class EmulatedDevice : IDisposable
                     lines.SetNmiPin(true);
                     return true;
                 case DeviceTrigger.WatchdogWarning:
-                    machine.SystemControl.Exceptions.Pulse(1);
+                    machine!.SystemControl.Exceptions.Pulse(1);
                     return true;
                 default:
                     return false;
@@ -333,11 +357,16 @@ public sealed class EmulatedDevice : IDisposable
             board.Uarts[linkChannel].ByteTransmitted += (_, time) => linkByteSent(time);
         }
 
-        public override bool Fire(Machine machine, DeviceTrigger trigger)
+        public override bool Fire(Machine? machine, DeviceTrigger trigger, bool dryRun)
         {
             if (trigger is not (DeviceTrigger.ConsoleCommand or DeviceTrigger.BoardDefault))
             {
                 return false;
+            }
+
+            if (dryRun)
+            {
+                return true;
             }
 
             _console.Type(DeviceTrigger.ConsoleCommand.Byte);

@@ -26,16 +26,17 @@ public sealed class QemuToDsmMigrationTests
 
     /// <summary>
     /// Trigger instants: the command byte goes out this many milliseconds after the console shows task A's
-    /// line seq=3, so the capture lands at varied points of the 100 ms report cycle (mid-line, mid-tick, in a
-    /// timer interrupt, idle). CI runs the first five; DSM_QEMU_INSTANTS=N runs N (a local soak).
+    /// line seq=3, so the capture lands at varied points of two 100 ms report cycles (between ticks, in a
+    /// timer interrupt, around a report line, idle). CI runs the first five; DSM_QEMU_INSTANTS=N runs N (a
+    /// local soak).
     /// </summary>
     private static IEnumerable<int> Delays()
     {
-        int[] spread = [0, 37, 61, 89, 13, 5, 23, 47, 71, 97, 3, 29, 53, 79, 11, 17, 41, 67, 83, 59];
+        int[] spread = [0, 137, 61, 189, 13, 105, 23, 147, 71, 197, 3, 129, 53, 179, 111, 17, 141, 67, 83, 159];
         int count = int.TryParse(Environment.GetEnvironmentVariable("DSM_QEMU_INSTANTS"), out int n) && n > 0 ? n : 5;
         for (int i = 0; i < count; i++)
         {
-            yield return spread[i % spread.Length] + (100 * (i / spread.Length));
+            yield return spread[i % spread.Length] + (7 * (i / spread.Length));
         }
     }
 

@@ -98,7 +98,11 @@ public sealed class QemuToDsmMigrationTests
             await consoleStream.WriteAsync(new[] { DeviceTrigger.ConsoleCommand.Byte }, ct);
 
             var system = await resumed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            await hostConsole.WaitForLinesAsync(HostLinesWanted, TimeSpan.FromSeconds(20), ct);
+            if (!await hostConsole.WaitForLinesAsync(HostLinesWanted, TimeSpan.FromSeconds(20), ct))
+            {
+                Assert.Fail($"the host printed fewer than {HostLinesWanted} lines in 20 s:\n{hostConsole.Text}\n{await DescribeAsync(system, ct)}");
+            }
+
             long deviceBytesAtResume = deviceConsole.Length;
             await Task.Delay(300, ct); // QEMU would print within 100 ms if its guest had gone on
             Assert.That(deviceConsole.Length, Is.EqualTo(deviceBytesAtResume), "the device must stop after the move");
@@ -131,6 +135,15 @@ public sealed class QemuToDsmMigrationTests
             await listen;
             TestContext.Out.WriteLine(await qemuErrors);
         }
+    }
+
+    /// <summary>What the hosted system is doing, for a failure report.</summary>
+    private static async Task<string> DescribeAsync(HostedSystem system, CancellationToken ct)
+    {
+        string machine = system.State is HostedSystemState.Running or HostedSystemState.Held or HostedSystemState.Sleeping
+            ? await system.InvokeAsync(m => $"{m.DescribeState()}\nnext event at {m.Scheduler.NextDeadline}, now {m.Scheduler.Now}", ct)
+            : string.Empty;
+        return $"system {system} at {system.VirtualSeconds:F3} s virtual, fault: {system.FaultReport ?? "none"}\n{machine}";
     }
 
     private static List<string> Lines(string text) =>
@@ -187,24 +200,31 @@ public sealed class QemuToDsmMigrationTests
             }
         }
 
-        public Task WaitForAsync(string needle, TimeSpan timeout, CancellationToken ct) =>
-            WaitUntilAsync(() => Text.Contains(needle, StringComparison.Ordinal), $"\"{needle}\"", timeout, ct);
+        public async Task WaitForAsync(string needle, TimeSpan timeout, CancellationToken ct)
+        {
+            if (!await WaitUntilAsync(() => Text.Contains(needle, StringComparison.Ordinal), timeout, ct))
+            {
+                Assert.Fail($"\"{needle}\" did not appear within {timeout}:\n{Text}");
+            }
+        }
 
-        public Task WaitForLinesAsync(int lines, TimeSpan timeout, CancellationToken ct) =>
-            WaitUntilAsync(() => Text.Count(c => c == '\n') >= lines, $"{lines} lines", timeout, ct);
+        public Task<bool> WaitForLinesAsync(int lines, TimeSpan timeout, CancellationToken ct) =>
+            WaitUntilAsync(() => Text.Count(c => c == '\n') >= lines, timeout, ct);
 
-        private async Task WaitUntilAsync(Func<bool> done, string what, TimeSpan timeout, CancellationToken ct)
+        private static async Task<bool> WaitUntilAsync(Func<bool> done, TimeSpan timeout, CancellationToken ct)
         {
             var watch = Stopwatch.StartNew();
             while (!done())
             {
                 if (watch.Elapsed > timeout)
                 {
-                    Assert.Fail($"{what} did not appear within {timeout}:\n{Text}");
+                    return false;
                 }
 
                 await Task.Delay(10, ct);
             }
+
+            return true;
         }
     }
 }

@@ -1,11 +1,25 @@
 using BenchmarkDotNet.Running;
+using Dsm.Benchmarks.Migration;
 
 namespace Dsm.Benchmarks;
 
-/// <summary>Entry point: pick suites with BenchmarkDotNet's command line (for example --filter '*Protocol*' --job short).</summary>
+/// <summary>
+/// Entry point: pick suites with BenchmarkDotNet's command line (for example --filter '*Protocol*' --job short),
+/// or run the migration-cost runner with <c>migration [options]</c> (docs/performance.md).
+/// </summary>
 public static class Program
 {
     /// <summary>Runs the selected benchmarks.</summary>
-    /// <param name="args">BenchmarkDotNet arguments.</param>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <param name="args">BenchmarkDotNet arguments, or <c>migration</c> and its options.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "migration")
+        {
+            return await MigrationCostRunner.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -19,7 +19,7 @@ public sealed class BoardRegistry
     public static BoardRegistry CreateDefault()
     {
         var registry = new BoardRegistry();
-        registry.Add(Mps2An385.Board);
+        registry.Add(Mps2An385.Board, uarts => Mps2An385.Definition(uarts.Select(UartBackendSpec.Parse)));
         registry.Add(Mb9bf506n.Definition(), uarts => Mb9bf506n.Definition(uarts.Select(UartBackendSpec.Parse)));
         return registry;
     }

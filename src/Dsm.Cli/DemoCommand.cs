@@ -9,19 +9,18 @@ namespace Dsm.Cli;
 /// <summary><c>dsm demo</c>: a live migration in one process, device and host side by side.</summary>
 internal sealed class DemoCommand : ICliCommand
 {
-    private const string EmbeddedFirmware = "app-mb9bf506n-dsmc.elf";
-
     public string Name => "demo";
 
-    public string Summary => "Migrate a running FM3 system into a host, live, and show it carry on";
+    public string Summary => "Migrate a running system (FM3 or MPS2-AN385) into a host, live, and show it carry on";
 
-    public string Usage => "demo [--firmware FILE.elf] [--trigger T] [--lines N] [--realtime]";
+    public string Usage => "demo [--board mb9bf506n|mps2-an385] [--firmware FILE.elf] [--trigger T] [--lines N] [--realtime]";
 
     public string Description =>
         """
-        Starts a migration host and an emulated MB9BF506N device running the sample RTOS application with the
-        DSMC linked in (embedded in dsm; --firmware picks another image). After the trigger (default: external
-        interrupt 0 after 1.5 s of guest time) the DSMC captures the system, streams it to the host, and the
+        Starts a migration host and an emulated device (MB9BF506N by default, or --board mps2-an385) running
+        the sample RTOS application with the DSMC linked in (embedded in dsm; --firmware picks another image).
+        After the trigger (default: the board's usual trigger after 1.5 s of guest time: external interrupt 0
+        on the FM3, the console command byte on the MPS2) the DSMC captures the system, streams it to the host, and the
         device stops; the host resumes it and its console carries on. Lines are prefixed "device |" and
         "host   |". The summary shows the bytes on the wire, the downtime by phase and whether the application's
         output continued without a line lost, repeated or altered (exit code 0 only if it did).
@@ -29,8 +28,9 @@ internal sealed class DemoCommand : ICliCommand
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
+        new OptionSpec("board", "NAME", "Device board: mb9bf506n (default) or mps2-an385", 'b'),
         new OptionSpec("firmware", "FILE", "Device firmware (default: the embedded sample with the DSMC)"),
-        new OptionSpec("trigger", "T", "after=1.5s (default), exti=N, nmi or watchdog"),
+        new OptionSpec("trigger", "T", "after=1.5s (default), exti=N, nmi, watchdog (FM3) or console (MPS2)"),
         new OptionSpec("lines", "N", "Host console lines to show after the move (default 12)"),
         new OptionSpec("realtime", null, "Run the device in real time: the link moves bytes at 115200 Bd"),
         new OptionSpec("verbose", null, "Log debug messages to standard error", 'v'),
@@ -39,6 +39,13 @@ internal sealed class DemoCommand : ICliCommand
     public async Task<int> ExecuteAsync(CommandLineArguments arguments, CliContext context, CancellationToken cancellationToken)
     {
         var output = context.Out;
+        string board = (arguments.Get("board") ?? "mb9bf506n").ToLowerInvariant();
+        if (board is not ("mb9bf506n" or "mps2-an385"))
+        {
+            throw new UsageException($"board '{board}' has no DSMC device model here (use mb9bf506n or mps2-an385)");
+        }
+
+        string embeddedFirmware = $"app-{board}-dsmc.elf";
         long wantedLines = arguments.GetPositiveInteger("lines", 12);
         DeviceTrigger trigger;
         try
@@ -50,11 +57,16 @@ internal sealed class DemoCommand : ICliCommand
             throw new UsageException(e.Message);
         }
 
+        if (!EmulatedDevice.SupportsTrigger(board, trigger))
+        {
+            throw new UsageException($"the {board} device has no trigger '{arguments.Get("trigger")}'");
+        }
+
         string work = Directory.CreateTempSubdirectory("dsm-demo-").FullName;
         try
         {
             string images = Directory.CreateDirectory(Path.Combine(work, "images")).FullName;
-            string firmware = arguments.Get("firmware") ?? ExtractEmbeddedFirmware(Path.Combine(images, EmbeddedFirmware));
+            string firmware = arguments.Get("firmware") ?? ExtractEmbeddedFirmware(Path.Combine(images, embeddedFirmware), embeddedFirmware);
             if (arguments.Get("firmware") is not null)
             {
                 File.Copy(firmware, Path.Combine(images, Path.GetFileName(firmware)));
@@ -98,10 +110,11 @@ internal sealed class DemoCommand : ICliCommand
             var listen = host.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0), stopAll.Token, listening.SetResult);
             var endpoint = await listening.Task.ConfigureAwait(false);
 
-            output.WriteLine($"dsm demo: device MB9BF506N running {Path.GetFileName(firmware)}; host listening on {endpoint}");
+            output.WriteLine($"dsm demo: device {board.ToUpperInvariant()} running {Path.GetFileName(firmware)}; host listening on {endpoint}");
             using var device = EmulatedDevice.Create(new EmulatedDeviceOptions
             {
                 FirmwarePath = firmware,
+                Board = board,
                 Link = $"tcp:{endpoint.Address}:{endpoint.Port}",
                 ConsoleOutput = new LineSplitter(line =>
                 {
@@ -215,10 +228,10 @@ internal sealed class DemoCommand : ICliCommand
         }
     }
 
-    private static string ExtractEmbeddedFirmware(string path)
+    private static string ExtractEmbeddedFirmware(string path, string name)
     {
-        using var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream(EmbeddedFirmware)
-            ?? throw new InvalidOperationException($"the embedded firmware {EmbeddedFirmware} is missing from this build of dsm");
+        using var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the embedded firmware {name} is missing from this build of dsm");
         using var file = File.Create(path);
         resource.CopyTo(file);
         return path;

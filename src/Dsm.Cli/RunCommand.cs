@@ -41,7 +41,7 @@ internal sealed class RunCommand : ICliCommand
         new OptionSpec("stats", null, "Print instructions, cycles, host seconds and MIPS to standard error"),
         new OptionSpec("realtime", null, "Keep virtual time in step with the wall clock (default: deterministic, as fast as possible)"),
         new OptionSpec("checkpoint-every", "N", "Round-trip the machine through a state image every N instructions (k/M/G suffixes allowed)"),
-        new OptionSpec("uart", "CH=BACKEND", "Connect UART channel CH (mb9bf506n) to stdio, none, tcp:HOST:PORT or tcp-listen:HOST:PORT; repeatable", Repeatable: true),
+        new OptionSpec("uart", "CH=BACKEND", "Connect UART CH (0-4 on mps2-an385, MFS 0-7 on mb9bf506n) to stdio, none, tcp:HOST:PORT or tcp-listen:HOST:PORT; repeatable", Repeatable: true),
         new OptionSpec("trace", null, "Print the address of every executed instruction to standard error (slow)"),
         new OptionSpec("verbose", null, "Log debug messages to standard error", 'v'),
     ];

@@ -19,7 +19,7 @@ public sealed class BoardCatalog
     {
         var catalog = new BoardCatalog();
         catalog.Add(Mb9bf506nBoard.BoardName, () => Mb9bf506n.Definition([new UartBackendSpec(0, "stdio")]));
-        catalog.Add(Mps2An385.Name, () => Mps2An385.Board);
+        catalog.Add(Mps2An385.Name, () => Mps2An385.Definition());
         return catalog;
     }
 

@@ -97,11 +97,11 @@ public class RunOptionsTests
     }
 
     [Test]
-    public async Task UartOptionIsRejectedForABoardWithoutConnectableUarts()
+    public async Task UartOptionForAUartTheMps2LacksIsAUsageError()
     {
-        var (code, _, error) = await Cli.Run("run", Cli.SelfTestElf, "--uart", "0=stdio");
+        var (code, _, error) = await Cli.Run("run", Cli.SelfTestElf, "--uart", "5=none");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));
-        Assert.That(error, Does.Contain("has no UARTs"));
+        Assert.That(error, Does.Contain("UARTs 0..4"));
     }
 
     [Test]

@@ -1,7 +1,12 @@
-/* MPS2 AN385 board: CMSDK UART0 console (polled) and CMSDK Timer0 as the application timer. */
+/* MPS2 AN385 board: CMSDK UART0 console (polled) and CMSDK Timer0 as the application timer.
+   With the DSMC, the console also receives: the command byte DSMC_CONSOLE_COMMAND starts a migration
+   (an outside trigger, e.g. a test writing to QEMU's serial socket). */
 #include "board.h"
 #include "os_board.h"
 #include "os_port.h"
+#if DSMC
+#include "dsmc.h"
+#endif
 
 const char board_name[] = "mps2-an385";
 const uint32_t board_core_clock_hz = OS_CORE_CLOCK_HZ;
@@ -12,9 +17,13 @@ const uint32_t board_core_clock_hz = OS_CORE_CLOCK_HZ;
 #define UART_DATA REG32(UART0_BASE + 0x00u)
 #define UART_STATE REG32(UART0_BASE + 0x04u)
 #define UART_CTRL REG32(UART0_BASE + 0x08u)
+#define UART_INTCLEAR REG32(UART0_BASE + 0x0Cu)
 #define UART_BAUDDIV REG32(UART0_BASE + 0x10u)
 #define UART_STATE_TX_FULL 1u
 #define UART_CTRL_TX_ENABLE 1u
+#define UART_CTRL_RX_ENABLE 2u
+#define UART_CTRL_RX_IRQ_ENABLE 8u
+#define UART_INT_RX 2u
 #define CONSOLE_BAUD 115200u
 
 #define TIMER0_BASE 0x40000000u
@@ -36,8 +45,24 @@ void board_clock_init(void)
 void board_init(void)
 {
     UART_BAUDDIV = OS_CORE_CLOCK_HZ / CONSOLE_BAUD;   /* 217: 115207 Bd */
+#if DSMC
+    UART_CTRL = UART_CTRL_TX_ENABLE | UART_CTRL_RX_ENABLE | UART_CTRL_RX_IRQ_ENABLE;
+    NVIC_IPR_BYTE(BOARD_CONSOLE_RX_IRQ) = (uint8_t)OS_HW_PRIORITY(BOARD_TIMER_IRQ_PRIORITY);
+    NVIC_ISER0 = 1u << BOARD_CONSOLE_RX_IRQ;
+#else
     UART_CTRL = UART_CTRL_TX_ENABLE;
+#endif
 }
+
+#if DSMC
+/* Console input: the command byte asks the DSMC to migrate; other bytes are ignored. */
+void Uart0Rx_IRQHandler(void)
+{
+    UART_INTCLEAR = UART_INT_RX;
+    if ((UART_DATA & 0xFFu) == DSMC_CONSOLE_COMMAND)
+        dsmc_request();
+}
+#endif
 
 void board_console_write_byte(uint8_t byte)
 {

@@ -12,6 +12,8 @@
 #define BOARD_TIMER_IRQ_PRIORITY 2     /* application timer: kernel-aware */
 
 #define BOARD_TIMER_IRQ 8              /* CMSDK Timer0 */
+#define BOARD_CONSOLE_RX_IRQ 0         /* CMSDK UART0 receive (used with the DSMC only) */
+#define DSMC_CONSOLE_COMMAND 'M'       /* console byte that starts a migration (with the DSMC) */
 #define BOARD_IRQ_COUNT 32
 
 /* DSMC hook 1: the exception number whose vector gets DSMC_Handler (16 + IRQ, or 2 for NMI).

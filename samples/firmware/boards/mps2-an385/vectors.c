@@ -13,8 +13,10 @@ void SysTick_Handler(void);
 void Timer0_IRQHandler(void);
 #if DSMC
 void DSMC_Handler(void);
-/* The DSMC must not take a slot the application uses. */
+void Uart0Rx_IRQHandler(void);
+/* The DSMC must not take a slot the application or the console trigger uses. */
 typedef char dsmc_vector_is_free[(DSMC_VECTOR != 16 + BOARD_TIMER_IRQ && DSMC_VECTOR != 11 &&
+                                  DSMC_VECTOR != 16 + BOARD_CONSOLE_RX_IRQ &&
                                   DSMC_VECTOR != 14 && DSMC_VECTOR != 15 && DSMC_VECTOR >= 2 &&
                                   DSMC_VECTOR < 16 + BOARD_IRQ_COUNT) ? 1 : -1];
 #endif
@@ -31,6 +33,7 @@ const vector_t vector_table[16 + BOARD_IRQ_COUNT] = {
     [15] = SysTick_Handler,
     [16 + BOARD_TIMER_IRQ] = Timer0_IRQHandler,
 #if DSMC
+    [16 + BOARD_CONSOLE_RX_IRQ] = Uart0Rx_IRQHandler,
     [DSMC_VECTOR] = DSMC_Handler,   /* DSMC hook 1 of 3 */
 #endif
 };

@@ -7,5 +7,16 @@ public static class Program
 {
     /// <summary>Runs the selected benchmarks.</summary>
     /// <param name="args">BenchmarkDotNet arguments.</param>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <returns>Process exit code.</returns>
+    public static int Main(string[] args)
+    {
+        // --density: the hosting-density ramp, a console runner of its own (see docs/performance.md).
+        if (args.Length > 0 && args[0] is "--density" or "--density-point")
+        {
+            return Density.DensityBenchmark.RunAsync(args).GetAwaiter().GetResult();
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -67,6 +67,9 @@ public sealed class MigrationHost : IAsyncDisposable
     /// <summary>The firmware images known, by build-id.</summary>
     public FirmwareImageStore Images => _images;
 
+    // Pacing measurements of the worker threads (the hosting-density benchmark reads them).
+    internal SchedulerStatistics? SchedulerStatistics => _scheduler?.Statistics;
+
     /// <summary>Finds a system by id.</summary>
     /// <param name="id">The id.</param>
     /// <returns>The system or null.</returns>

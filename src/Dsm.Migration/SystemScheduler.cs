@@ -34,6 +34,9 @@ internal sealed class SystemScheduler : IDisposable
         }
     }
 
+    /// <summary>Lateness of wake-ups and worker busy time.</summary>
+    public SchedulerStatistics Statistics { get; } = new();
+
     public long NowTicks => _time.GetTimestamp() * TimeSpan.TicksPerSecond / _time.TimestampFrequency;
 
     /// <summary>Makes <paramref name="system"/> due now (new arrival, host input, resume).</summary>
@@ -71,6 +74,7 @@ internal sealed class SystemScheduler : IDisposable
 
     private void WorkerLoop()
     {
+        long busySince = NowTicks;
         while (true)
         {
             HostedSystem system;
@@ -97,14 +101,19 @@ internal sealed class SystemScheduler : IDisposable
                             _queue.Dequeue();
                             _versions[entry.System] = current + 1; // claimed: later Schedule calls enqueue afresh
                             system = entry.System;
+                            Statistics.RecordLag(-wait);
                             break;
                         }
 
+                        Statistics.AddBusy(NowTicks - busySince);
                         Monitor.Wait(_queue, TimeSpan.FromTicks(Math.Min(wait, TimeSpan.TicksPerSecond)));
+                        busySince = NowTicks;
                     }
                     else
                     {
+                        Statistics.AddBusy(NowTicks - busySince);
                         Monitor.Wait(_queue, TimeSpan.FromSeconds(1));
+                        busySince = NowTicks;
                     }
                 }
             }

@@ -16,6 +16,11 @@ public static class Program
             return Density.DensityBenchmark.RunAsync(args).GetAwaiter().GetResult();
         }
 
+        if (args.Length > 0 && args[0] == "--idle-cost")
+        {
+            return Density.IdleCost.RunFromCommandLine(args);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

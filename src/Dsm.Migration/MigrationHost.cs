@@ -33,6 +33,7 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly SystemStore _store;
     private readonly ConcurrentDictionary<Guid, HostedSystem> _systems = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly Emulation.CortexM3.Memory.SharedMemoryPool _sharedFlash = new(); // one flash image per firmware, not per system
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
 
@@ -379,6 +380,7 @@ public sealed class MigrationHost : IAsyncDisposable
             ?? throw new MigrationException($"Board '{system.Hello.BoardId}' is not known to this host (known: {string.Join(", ", _options.Boards.BoardIds)}).");
         var console = new GuestConsole();
         var machine = SystemImporter.Build(system, board, new MachineOptions { StandardOutput = console, PacingMode = PacingMode.RealTime, TimeProvider = _options.TimeProvider }, _loggers);
+        machine.Bus.ShareReadOnlyMemory(_sharedFlash);
         var firmware = _images.Find(system.Hello.BuildId.Span);
         return new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
             Convert.ToHexStringLower(system.Hello.DeviceId.Span), firmware, receivedAt, _loggers.CreateLogger($"Dsm.Migration.System.{id:N}"));

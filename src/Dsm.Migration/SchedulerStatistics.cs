@@ -14,7 +14,8 @@ internal sealed class SchedulerStatistics
     private readonly object _gate = new();
     private long _wakeups;
     private long _maxLagTicks;
-    private long _busyTicks;
+    private long _idleTicks;
+    private long _windowStart = DateTime.UtcNow.Ticks;
 
     /// <summary>Records one wake-up that happened <paramref name="lagTicks"/> (100 ns) after it was due.</summary>
     public void RecordLag(long lagTicks)
@@ -28,8 +29,8 @@ internal sealed class SchedulerStatistics
         }
     }
 
-    /// <summary>Adds time a worker spent outside its wait (running slices, scheduling).</summary>
-    public void AddBusy(long ticks) => Interlocked.Add(ref _busyTicks, ticks);
+    /// <summary>Adds time a worker spent waiting for the next due system.</summary>
+    public void AddIdle(long ticks) => Interlocked.Add(ref _idleTicks, ticks);
 
     /// <summary>Forgets everything recorded so far (the start of a measurement window).</summary>
     public void Reset()
@@ -41,7 +42,8 @@ internal sealed class SchedulerStatistics
             _maxLagTicks = 0;
         }
 
-        Interlocked.Exchange(ref _busyTicks, 0);
+        Interlocked.Exchange(ref _idleTicks, 0);
+        Interlocked.Exchange(ref _windowStart, DateTime.UtcNow.Ticks);
     }
 
     /// <summary>Wake-ups recorded.</summary>
@@ -56,8 +58,8 @@ internal sealed class SchedulerStatistics
         }
     }
 
-    /// <summary>Worker time spent outside waits since the last reset.</summary>
-    public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+    /// <summary>Time since the last reset that the (single) worker spent outside its waits: running slices or scheduling.</summary>
+    public TimeSpan Busy => TimeSpan.FromTicks(Math.Max(0, DateTime.UtcNow.Ticks - Interlocked.Read(ref _windowStart) - Interlocked.Read(ref _idleTicks)));
 
     /// <summary>The largest lateness recorded.</summary>
     public TimeSpan MaxLag

@@ -9,8 +9,11 @@ namespace Dsm.Migration;
 /// </summary>
 internal sealed class SystemScheduler : IDisposable
 {
+    // Waits shorter than this are slept outside the lock with a precise sleep: Monitor.Wait counts whole milliseconds,
+    // and a guest ticking at 1 kHz is nearly always due in less than one.
+    private const long PreciseSleepBelowTicks = TimeSpan.TicksPerMillisecond;
+
     private readonly PriorityQueue<(HostedSystem System, long Version), long> _queue = new();
-    private readonly Dictionary<HostedSystem, long> _versions = new();
     private readonly Func<HostedSystem, long> _runSlice;
     private readonly ILogger _logger;
     private readonly Thread[] _workers;
@@ -37,7 +40,7 @@ internal sealed class SystemScheduler : IDisposable
     /// <summary>Lateness of wake-ups and worker busy time.</summary>
     public SchedulerStatistics Statistics { get; } = new();
 
-    public long NowTicks => _time.GetTimestamp() * TimeSpan.TicksPerSecond / _time.TimestampFrequency;
+    public long NowTicks => WallClock.Ticks(_time);
 
     /// <summary>Makes <paramref name="system"/> due now (new arrival, host input, resume).</summary>
     public void Wake(HostedSystem system)
@@ -51,7 +54,7 @@ internal sealed class SystemScheduler : IDisposable
     {
         lock (_queue)
         {
-            _versions.Remove(system);
+            system.Scheduled = false;
         }
     }
 
@@ -64,58 +67,77 @@ internal sealed class SystemScheduler : IDisposable
                 return;
             }
 
-            long version = _versions.TryGetValue(system, out long v) ? v + 1 : 1;
-            _versions[system] = version;
-            system.NextWakeTicks = dueTicks;
-            _queue.Enqueue((system, version), dueTicks);
+            system.Scheduled = true;
+            Enqueue(system, dueTicks);
             Monitor.PulseAll(_queue);
         }
     }
 
+    // Under the lock. A system has at most one live queue entry: the one carrying its current version.
+    private void Enqueue(HostedSystem system, long dueTicks)
+    {
+        long version = ++system.ScheduleVersion;
+        system.NextWakeTicks = dueTicks;
+        _queue.Enqueue((system, version), dueTicks);
+    }
+
     private void WorkerLoop()
     {
-        long busySince = NowTicks;
+        if (OperatingSystem.IsLinux())
+        {
+            PreciseSleep.ReduceTimerSlack();
+        }
+
         while (true)
         {
-            HostedSystem system;
+            HostedSystem? system = null;
+            long sleepTicks = 0;
             lock (_queue)
             {
-                while (true)
+                while (system is null && sleepTicks == 0)
                 {
                     if (_stopping)
                     {
                         return;
                     }
 
-                    if (_queue.TryPeek(out var entry, out long due))
+                    if (!_queue.TryPeek(out var entry, out long due))
                     {
-                        if (!_versions.TryGetValue(entry.System, out long current) || current != entry.Version)
-                        {
-                            _queue.Dequeue(); // stale: rescheduled or removed since
-                            continue;
-                        }
+                        Wait(TimeSpan.TicksPerSecond);
+                        continue;
+                    }
 
-                        long wait = due - NowTicks;
-                        if (wait <= 0)
-                        {
-                            _queue.Dequeue();
-                            _versions[entry.System] = current + 1; // claimed: later Schedule calls enqueue afresh
-                            system = entry.System;
-                            Statistics.RecordLag(-wait);
-                            break;
-                        }
+                    if (!entry.System.Scheduled || entry.System.ScheduleVersion != entry.Version)
+                    {
+                        _queue.Dequeue(); // stale: rescheduled or removed since
+                        continue;
+                    }
 
-                        Statistics.AddBusy(NowTicks - busySince);
-                        Monitor.Wait(_queue, TimeSpan.FromTicks(Math.Min(wait, TimeSpan.TicksPerSecond)));
-                        busySince = NowTicks;
+                    long wait = due - NowTicks;
+                    if (wait <= 0)
+                    {
+                        _queue.Dequeue();
+                        entry.System.ScheduleVersion++; // claimed: later Schedule calls enqueue afresh
+                        system = entry.System;
+                        Statistics.RecordLag(-wait);
+                    }
+                    else if (wait >= PreciseSleepBelowTicks)
+                    {
+                        Wait(Math.Min(wait, TimeSpan.TicksPerSecond));
                     }
                     else
                     {
-                        Statistics.AddBusy(NowTicks - busySince);
-                        Monitor.Wait(_queue, TimeSpan.FromSeconds(1));
-                        busySince = NowTicks;
+                        sleepTicks = wait;
                     }
                 }
+            }
+
+            if (system is null)
+            {
+                long start = NowTicks;
+                PreciseSleep.Sleep(sleepTicks);
+                Statistics.AddIdle(NowTicks - start);
+                continue;
             }
 
             long next;
@@ -134,7 +156,6 @@ internal sealed class SystemScheduler : IDisposable
 
             lock (_queue)
             {
-                bool stillScheduled = _versions.ContainsKey(system);
                 bool terminal = system.StopRequested || system.State is HostedSystemState.Faulted or HostedSystemState.Exited or HostedSystemState.Stopped;
                 if (system.WakeRequested && !terminal)
                 {
@@ -142,15 +163,20 @@ internal sealed class SystemScheduler : IDisposable
                     next = Math.Min(next, NowTicks);
                 }
 
-                if (stillScheduled && !terminal && next != long.MaxValue)
+                if (system.Scheduled && !terminal && next != long.MaxValue)
                 {
-                    long version = _versions[system] + 1;
-                    _versions[system] = version;
-                    system.NextWakeTicks = next;
-                    _queue.Enqueue((system, version), next);
+                    Enqueue(system, next);
                 }
             }
         }
+    }
+
+    // Under the lock: waits whole milliseconds (at least one) for a new arrival or the next due time.
+    private void Wait(long ticks)
+    {
+        long start = NowTicks;
+        Monitor.Wait(_queue, (int)Math.Max(1, ticks / TimeSpan.TicksPerMillisecond));
+        Statistics.AddIdle(NowTicks - start);
     }
 
     public void Dispose()

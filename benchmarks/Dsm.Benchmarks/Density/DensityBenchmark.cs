@@ -30,7 +30,16 @@ public static class DensityBenchmark
         var options = DensityOptions.Parse(args);
         if (options.Point is { } count)
         {
-            var point = await DensityPoint.MeasureAsync(options.RecordPath!, count, options).ConfigureAwait(false);
+            string? record = options.RecordPath;
+            if (record is null)
+            {
+                // A point on its own (for profiling): capture first.
+                record = Path.Combine(Directory.CreateTempSubdirectory("dsm-density-").FullName, "capture.system");
+                await File.WriteAllBytesAsync(record, await CaptureAsync(Path.GetFullPath(options.Firmware ?? FindRepositoryFile(DefaultFirmware)), Path.GetDirectoryName(record)!).ConfigureAwait(false)).ConfigureAwait(false);
+                Console.Error.WriteLine($"captured into {record}");
+            }
+
+            var point = await DensityPoint.MeasureAsync(record, count, options).ConfigureAwait(false);
             Console.WriteLine(DensityResult.Marker + point.Serialize());
             return 0;
         }

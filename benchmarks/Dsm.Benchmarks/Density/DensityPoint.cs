@@ -27,6 +27,8 @@ internal static class DensityPoint
             {
                 StateDirectory = state,
                 WorkerThreads = 1,
+                // A woken guest runs at most this far ahead of the wall clock: within 1 ms on the early side too.
+                Quantum = TimeSpan.FromMilliseconds(1),
                 SnapshotInterval = TimeSpan.Zero,
                 ResumeStoredSystems = true,
             });

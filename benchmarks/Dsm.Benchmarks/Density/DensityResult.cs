@@ -9,8 +9,8 @@ internal sealed record DensityResult
     public const string Marker = "DENSITY-RESULT ";
 
     public const string TableHeader =
-        "| N | lag p50 | lag p99 | lag max | wake-ups/s | scheduler busy | process CPU | guest/wall min | lag resets | managed/system | working set/system | beyond guest RAM | load (1/5/15) |\n" +
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
+        "| N | lag p50 | lag p99 | lag max | wake-ups/s | scheduler busy | process CPU | CPU per system | guest/wall min | lag resets | managed/system | working set/system | beyond guest RAM | load (1/5/15) |\n" +
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
 
     public int Systems { get; init; }
 
@@ -49,7 +49,7 @@ internal sealed record DensityResult
 
     public string TableRow(string load) =>
         FormattableString.Invariant(
-            $"| {Systems} | {Ms(LagP50)} | {Ms(LagP99)} | {Ms(LagMax)} | {WakeupsPerSecond:F0} | {SchedulerBusy:P0} | {ProcessCpu:P0} | {SlowestGuestRate:F3} | {LagResets} | {Mib(ManagedBytesPerSystem)} MiB | {Mib(WorkingSetBytesPerSystem)} MiB | {Mib(Math.Max(ManagedBytesPerSystem, WorkingSetBytesPerSystem) - GuestRamBytes)} MiB | {load} |");
+            $"| {Systems} | {Ms(LagP50)} | {Ms(LagP99)} | {Ms(LagMax)} | {WakeupsPerSecond:F0} | {SchedulerBusy:P0} | {ProcessCpu:P0} | {ProcessCpu / Systems * 100:F3}% | {SlowestGuestRate:F3} | {LagResets} | {Mib(ManagedBytesPerSystem)} MiB | {Mib(WorkingSetBytesPerSystem)} MiB | {Mib(Math.Max(ManagedBytesPerSystem, WorkingSetBytesPerSystem) - GuestRamBytes)} MiB | {load} |");
 
     public string Serialize() => JsonSerializer.Serialize(this);
 

@@ -308,9 +308,8 @@ public sealed class MigrationHost : IAsyncDisposable
             pacer.CatchUp(virtualNow, now);
             ulong target = pacer.VirtualAt(now + _options.Quantum.Ticks, virtualNow, machine.Scheduler.CoreClockHz);
             ulong before = machine.Cpu.Instructions;
-            var started = pacer.NowTicks;
             var result = machine.RunSlice(target, long.MaxValue);
-            long elapsed = pacer.NowTicks - started;
+            long elapsed = pacer.NowTicks - now;
             if (elapsed > 0)
             {
                 system.RecordRate((machine.Cpu.Instructions - before) / (elapsed / (double)TimeSpan.TicksPerSecond) / 1e6);

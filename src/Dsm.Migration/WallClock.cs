@@ -5,6 +5,9 @@ namespace Dsm.Migration;
 /// <summary>Wall-clock helpers of the scheduler and the pacers.</summary>
 internal static class WallClock
 {
+    private const long NanosecondsPerSecond = 1_000_000_000;
+    private const long NanosecondsPerTick = NanosecondsPerSecond / TimeSpan.TicksPerSecond;
+
     /// <summary>
     /// The clock's timestamp in 100 ns ticks. Split into seconds and remainder: a nanosecond timestamp (Linux counts
     /// from boot) times 10^7 overflows a long after about half an hour of host uptime.
@@ -13,6 +16,11 @@ internal static class WallClock
     {
         long timestamp = time.GetTimestamp();
         long frequency = time.TimestampFrequency;
+        if (frequency == NanosecondsPerSecond)
+        {
+            return timestamp / NanosecondsPerTick; // Linux and macOS: a division by a constant, no overflow
+        }
+
         return (timestamp / frequency * TimeSpan.TicksPerSecond) + (timestamp % frequency * TimeSpan.TicksPerSecond / frequency);
     }
 }

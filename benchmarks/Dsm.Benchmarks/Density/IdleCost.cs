@@ -3,6 +3,8 @@ using System.Globalization;
 using Dsm.Emulation.CortexM3;
 using Dsm.Emulation.CortexM3.Memory;
 using Dsm.Migration;
+using Dsm.Peripherals.FM3;
+using Dsm.Peripherals.FM3.Serial;
 
 namespace Dsm.Benchmarks.Density;
 
@@ -10,14 +12,20 @@ namespace Dsm.Benchmarks.Density;
 /// The host CPU one idle system costs, without the wall clock (so a loaded machine inflates it less): N machines
 /// imported from the captured record advance round-robin, one virtual millisecond per <see cref="Machine.RunSlice"/>
 /// call, as the scheduler wakes them at every tick. Reports host CPU per system per guest second and the systems
-/// one core could carry at that cost. <c>--idle-cost N [--seconds S] [--record FILE]</c>.
+/// one core could carry at that cost. <c>--idle-cost N --record FILE [--seconds S] [--console-none]</c>.
 /// </summary>
 internal static class IdleCost
 {
-    public static int Run(string record, int count, double seconds)
+    public static int Run(string record, int count, double seconds, bool consoleInput)
     {
         var (_, _, captured) = SystemRecord.Read(File.ReadAllBytes(record));
         var catalog = BoardCatalog.CreateDefault();
+        if (!consoleInput)
+        {
+            // For comparison: no host channel on the console UART, so it does not poll for host bytes every frame time.
+            catalog.Add(Mb9bf506nBoard.BoardName, () => Mb9bf506n.Definition([new UartBackendSpec(0, "none")]));
+        }
+
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var flash = new SharedMemoryPool(); // as MigrationHost does
         var machines = Enumerable.Range(0, count)
@@ -79,6 +87,7 @@ internal static class IdleCost
         int count = 100;
         double seconds = 5;
         string? record = null;
+        bool consoleInput = true;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -86,10 +95,11 @@ internal static class IdleCost
                 case "--idle-cost": count = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--record": record = args[++i]; break;
+                case "--console-none": consoleInput = false; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
 
-        return Run(record ?? throw new ArgumentException("--record FILE (a capture.system from --density-point)"), count, seconds);
+        return Run(record ?? throw new ArgumentException("--record FILE (a capture.system from --density-point)"), count, seconds, consoleInput);
     }
 }

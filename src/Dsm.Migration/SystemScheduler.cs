@@ -13,6 +13,12 @@ internal sealed class SystemScheduler : IDisposable
     // and a guest ticking at 1 kHz is nearly always due in less than one.
     private const long PreciseSleepBelowTicks = TimeSpan.TicksPerMillisecond;
 
+    // A system due this soon is run now rather than after a sleep: a sleep this short costs more (a context switch,
+    // the kernel's wake-up latency) than it saves, and with many systems one wake-up then serves several. The guest
+    // is at most this much earlier than its timer event, and still never more than one quantum ahead of the wall
+    // clock (the slice's target is computed from the time it actually starts).
+    private const long EarlyRunTicks = 50 * TimeSpan.TicksPerMillisecond / 1000;
+
     private readonly PriorityQueue<(HostedSystem System, long Version), long> _queue = new();
     private readonly Func<HostedSystem, long> _runSlice;
     private readonly ILogger _logger;
@@ -114,7 +120,7 @@ internal sealed class SystemScheduler : IDisposable
                     }
 
                     long wait = due - NowTicks;
-                    if (wait <= 0)
+                    if (wait <= EarlyRunTicks)
                     {
                         _queue.Dequeue();
                         entry.System.ScheduleVersion++; // claimed: later Schedule calls enqueue afresh
@@ -127,7 +133,7 @@ internal sealed class SystemScheduler : IDisposable
                     }
                     else
                     {
-                        sleepTicks = wait;
+                        sleepTicks = wait - EarlyRunTicks;
                     }
                 }
             }

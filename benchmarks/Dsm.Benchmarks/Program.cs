@@ -1,19 +1,28 @@
 using BenchmarkDotNet.Running;
+using Dsm.Benchmarks.Migration;
 
 namespace Dsm.Benchmarks;
 
-/// <summary>Entry point: pick suites with BenchmarkDotNet's command line (for example --filter '*Protocol*' --job short).</summary>
+/// <summary>
+/// Entry point: pick suites with BenchmarkDotNet's command line (for example --filter '*Protocol*' --job short),
+/// or run the migration-cost runner with <c>migration [options]</c>, the hosting-density ramp with
+/// <c>--density [options]</c> or the idle engine cost with <c>--idle-cost N --record FILE</c> (docs/performance.md).
+/// </summary>
 public static class Program
 {
     /// <summary>Runs the selected benchmarks.</summary>
-    /// <param name="args">BenchmarkDotNet arguments.</param>
-    /// <returns>Process exit code.</returns>
-    public static int Main(string[] args)
+    /// <param name="args">BenchmarkDotNet arguments, or a runner's name and its options.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> Main(string[] args)
     {
-        // --density: the hosting-density ramp, a console runner of its own (see docs/performance.md).
+        if (args.Length > 0 && args[0] == "migration")
+        {
+            return await MigrationCostRunner.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] is "--density" or "--density-point")
         {
-            return Density.DensityBenchmark.RunAsync(args).GetAwaiter().GetResult();
+            return await Density.DensityBenchmark.RunAsync(args).ConfigureAwait(false);
         }
 
         if (args.Length > 0 && args[0] == "--idle-cost")

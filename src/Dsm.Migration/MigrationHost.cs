@@ -32,6 +32,7 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly FirmwareImageStore _images;
     private readonly SystemStore _store;
     private readonly ConcurrentDictionary<Guid, HostedSystem> _systems = new();
+    private readonly ConcurrentDictionary<Guid, Task> _confirming = new(); // Confirmed state writes in flight
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Emulation.CortexM3.Memory.SharedMemoryPool _sharedFlash = new(); // one flash image per firmware, not per system
     private SystemScheduler? _scheduler;
@@ -213,17 +214,35 @@ public sealed class MigrationHost : IAsyncDisposable
         }
         catch
         {
+            await arrival.CommittedRecordSettled().ConfigureAwait(false);
             arrival.Discard();
             throw;
         }
 
         var hosted = arrival.Hosted ?? throw new InvalidOperationException("The receiver completed without storing the system.");
+        if (result.Completion is not (MigrationCompletion.Moved or MigrationCompletion.PushedMove))
+        {
+            await arrival.CommittedRecorded.ConfigureAwait(false);
+        }
+
         switch (result.Completion)
         {
             case MigrationCompletion.Moved:
             case MigrationCompletion.PushedMove:
-                await _store.SetStateAsync(hosted.Id, HandOverState.Confirmed, cancellationToken).ConfigureAwait(false);
+                // DONE means the device has stopped: the system runs here now. The Confirmed record only tells a
+                // restarted host to resume it, so it is written while the system already runs (not on the downtime).
+                var confirming = ConfirmAfterAsync(arrival.CommittedRecorded, hosted.Id, cancellationToken);
+                _confirming[hosted.Id] = confirming;
                 Resume(hosted);
+                try
+                {
+                    await confirming.ConfigureAwait(false);
+                }
+                finally
+                {
+                    _confirming.TryRemove(hosted.Id, out _);
+                }
+
                 break;
             case MigrationCompletion.Unconfirmed:
                 _logger.LogWarning("System {Id} is held: the device did not confirm it stopped. Resume it by hand if the device is down.", hosted.Id);
@@ -234,6 +253,13 @@ public sealed class MigrationHost : IAsyncDisposable
         }
 
         return hosted;
+    }
+
+    // The state file is written once at a time: Committed (when still in flight), then Confirmed.
+    private async Task ConfirmAfterAsync(Task committedRecorded, Guid id, CancellationToken cancellationToken)
+    {
+        await committedRecorded.ConfigureAwait(false);
+        await _store.SetStateAsync(id, HandOverState.Confirmed, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts a held system (operator decision after an unconfirmed hand-over, or a copy).</summary>
@@ -263,6 +289,11 @@ public sealed class MigrationHost : IAsyncDisposable
         _scheduler?.Remove(system);
         await system.InvokeAsync(_ => true, cancellationToken).ConfigureAwait(false); // waits out a slice in progress
         system.State = HostedSystemState.Stopped;
+        if (_confirming.TryGetValue(id, out var confirming))
+        {
+            await confirming.ConfigureAwait(false); // the state file is written once at a time; Stopped comes last
+        }
+
         await _store.SetStateAsync(id, HandOverState.Stopped, cancellationToken).ConfigureAwait(false);
         SystemStopped?.Invoke(this, new HostedSystemEventArgs(system));
     }
@@ -462,10 +493,29 @@ public sealed class MigrationHost : IAsyncDisposable
 
         private bool _committedSent;
 
+        /// <summary>The Committed state write; AcceptAsync awaits it before any later state write.</summary>
+        public Task CommittedRecorded { get; private set; } = Task.CompletedTask;
+
+        // Started, not awaited here: on a fast link DONE is back before this write ends, and resuming need not
+        // wait for it (a crash before it lands leaves the system held, as a crash just before it would).
         public Task CommittedSentAsync(EmigratedSystem system, CancellationToken cancellationToken)
         {
             _committedSent = true;
-            return Hosted is null ? Task.CompletedTask : host._store.SetStateAsync(Hosted.Id, HandOverState.Committed, cancellationToken);
+            CommittedRecorded = Hosted is null ? Task.CompletedTask : host._store.SetStateAsync(Hosted.Id, HandOverState.Committed, cancellationToken);
+            return Task.CompletedTask;
+        }
+
+        // A failed session must not leave the write racing the clean-up.
+        public async Task CommittedRecordSettled()
+        {
+            try
+            {
+                await CommittedRecorded.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or UnauthorizedAccessException)
+            {
+                host._logger.LogError("Recording that COMMITTED went out failed: {Reason}", ex.Message);
+            }
         }
 
         // A session that failed before COMMITTED went out: the device keeps running, so the stored copy must

@@ -51,6 +51,8 @@ public sealed class MigrationReceiver
 
     private sealed class ReceiveSession
     {
+        private const byte ErasedFlash = 0xFF;
+
         private readonly MigrationReceiver _owner;
         private readonly MigrationReceiverOptions _options;
         private readonly ILogger _log;
@@ -79,6 +81,10 @@ public sealed class MigrationReceiver
         private int _flashReceived;
         private int _flashFromStore;
         private bool _committedSent;
+        private int _sramRegions;
+        private int _requestsFrom = -1; // FLASH_REQUEST frames: _sent[_requestsFrom.._requestsTo)
+        private int _requestsTo;
+        private bool _requestsRepeated;
 
         public ReceiveSession(MigrationReceiver owner, IDuplexPipe link)
         {
@@ -318,6 +324,7 @@ public sealed class MigrationReceiver
 
             _plan = [.. Enumerable.Range(0, regions.Count).Where(i => regions[i].Kind == RegionKind.Sram),
                      .. Enumerable.Range(0, regions.Count).Where(i => regions[i].Kind == RegionKind.Flash)];
+            _sramRegions = regions.Count(r => r.Kind == RegionKind.Sram);
             bool hasFlash = regions.Any(r => r.Kind == RegionKind.Flash);
             _diff = _backchannel && hasFlash && _options.UseFlashDiff && (_hello.Capabilities & DeviceCapabilities.FlashCrc) != 0;
             _offerRegion = NextFlashRegion(-1);
@@ -456,6 +463,7 @@ public sealed class MigrationReceiver
                 case MessageType.Block when _phase == Phase.Blocks:
                     AddToTranscript(frame.Type, frame.Payload.Span);
                     HandleBlock(BlockMessage.Decode(frame.Payload));
+                    await RepeatFlashRequestsAsync(ct).ConfigureAwait(false);
                     return;
                 case MessageType.CpuState when _phase == Phase.Cpu:
                     AddToTranscript(frame.Type, frame.Payload.Span);
@@ -529,15 +537,15 @@ public sealed class MigrationReceiver
 
                 var known = await _owner._firmware.FindFlashImageAsync(_hello.BuildId, regions[r], ct).ConfigureAwait(false);
                 var selected = _selected[r]!;
-                for (int b = 0; b < selected.Length; b++)
+                for (int b = 0; known is { } image && b < selected.Length; b++)
                 {
                     int start = b * ProtocolConstants.BlockSize;
                     int length = (int)Math.Min(ProtocolConstants.BlockSize, regions[r].Size - (uint)start);
-                    if (known is { } image && image.Length >= start + length &&
-                        Crc32.Compute(image.Span.Slice(start, length)) == _offers[r]![b])
+                    var block = _images[r].AsSpan(start, length);
+                    FillFromFirmware(image.Span, start, block);
+                    if (Crc32.Compute(block) == _offers[r]![b])
                     {
                         selected[b] = false;
-                        image.Span.Slice(start, length).CopyTo(_images[r].AsSpan(start, length));
                         _flashFromStore++;
                     }
                 }
@@ -559,15 +567,53 @@ public sealed class MigrationReceiver
             }
 
             requests[^1] = requests[^1] with { IsLast = true };
+            _requestsFrom = _sent.Count;
             foreach (var request in requests)
             {
                 _sent.Add(request);
                 _writer.Write(request, (ushort)(_sent.Count - 1));
             }
 
+            _requestsTo = _sent.Count;
             await _writer.FlushAsync(ct).ConfigureAwait(false);
             _log.LogInformation("Flash diff: {FromStore} blocks from the firmware store, {Requested} requested",
                 _flashFromStore, _selected.Where(s => s is not null).Sum(s => s!.Count(x => x)));
+        }
+
+        // What the known firmware puts in a flash block: its bytes, then erased flash past the image's end (an
+        // image stops at its last defined byte), so erased blocks match by CRC like code blocks and stay home.
+        private static void FillFromFirmware(ReadOnlySpan<byte> image, int start, Span<byte> block)
+        {
+            int have = Math.Clamp(image.Length - start, 0, block.Length);
+            if (have > 0)
+            {
+                image.Slice(start, have).CopyTo(block);
+            }
+
+            block[have..].Fill(ErasedFlash);
+        }
+
+        /// <summary>
+        /// Sends the FLASH_REQUEST frames again once the last SRAM block is in. A device whose UART has no receive
+        /// FIFO (the FM3's MFS channels 0-3) loses host frames that arrive while it transmits, so the first copy,
+        /// sent right after the offers, usually dies in an overrun; from here on the device listens, waiting for
+        /// its requests. A device that did get the first copy ignores this one as a duplicate (same numbers).
+        /// Without it the device waits its reply timeout (a second) and NACKs.
+        /// </summary>
+        private async Task RepeatFlashRequestsAsync(CancellationToken ct)
+        {
+            if (_requestsRepeated || _requestsFrom < 0 || _planIndex < _sramRegions)
+            {
+                return;
+            }
+
+            _requestsRepeated = true;
+            for (int i = _requestsFrom; i < _requestsTo; i++)
+            {
+                _writer.Write(_sent[i], (ushort)i);
+            }
+
+            await _writer.FlushAsync(ct).ConfigureAwait(false);
         }
 
         private uint ExpectedOffset()
@@ -715,12 +761,22 @@ public sealed class MigrationReceiver
             var committed = new DigestMessage(MessageType.Committed, digest);
             await SendAsync(committed, ct).ConfigureAwait(false);
             _committedSent = true;
-            if (_owner._store is ICommitObserver observer)
+
+            // The observer records COMMITTED while DONE is on its way: the device needs no answer to DONE, and the
+            // record was never ahead of the wire (COMMITTED is already out), so waiting for it first only adds
+            // its write to the downtime. Both are done before the session returns.
+            var observed = _owner._store is ICommitObserver observer ? observer.CommittedSentAsync(system, ct) : Task.CompletedTask;
+            MigrationCompletion handOver;
+            try
             {
-                await observer.CommittedSentAsync(system, ct).ConfigureAwait(false);
+                handOver = await AwaitDoneAsync(digest, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                await observed.ConfigureAwait(false);
             }
 
-            return new MigrationResult(system, await AwaitDoneAsync(digest, ct).ConfigureAwait(false));
+            return new MigrationResult(system, handOver);
         }
 
         private async Task StoreAsync(EmigratedSystem system, CancellationToken ct)

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Dsm.Emulation.CortexM3.Timing;
+using Dsm.Migration;
+
+namespace Dsm.Benchmarks.Migration;
+
+/// <summary>
+/// Where the DSMC spends guest time during a migration: the emulated FM3 runs in deterministic time in short
+/// slices, and each slice's guest cycles are charged to the function holding the PC at its end (a sampling
+/// profile in guest time, independent of how fast this host emulates).
+/// </summary>
+internal static class DeviceProfile
+{
+    public static async Task PrintAsync(string firmware, CancellationToken ct)
+    {
+        await using var host = await HostUnderTest.StartAsync(Path.GetDirectoryName(firmware)!, [], ct).ConfigureAwait(false);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = listener.AcceptSocketAsync(ct).AsTask();
+        using var device = EmulatedDevice.Create(new EmulatedDeviceOptions
+        {
+            FirmwarePath = firmware,
+            Link = $"tcp:127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}",
+            ConsoleOutput = Stream.Null,
+            Pacing = PacingMode.Deterministic,
+        });
+        var socket = await accepted.ConfigureAwait(false);
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var accept = host.Host.AcceptAsync(stream, ct);
+        var machine = device.Machine;
+        var probe = host.ArmProbe();
+        var charged = new Dictionary<string, ulong>();
+        ulong total = 0;
+        await Task.Run(() =>
+        {
+            while (machine.Scheduler.NowSeconds < 1.0)
+            {
+                machine.Run(20_000, ct);
+            }
+
+            device.Trigger(new DeviceTrigger.ExternalInterrupt(0));
+            while (!device.Halted)
+            {
+                ulong before = machine.Scheduler.Now;
+                machine.Run(200, ct);
+                ulong spent = machine.Scheduler.Now - before;
+                var where = device.Image.FindFunction(machine.Cpu.Pc);
+                string name = where?.Symbol.Name ?? $"0x{machine.Cpu.Pc:X8}";
+                charged[name] = charged.GetValueOrDefault(name) + spent;
+                total += spent;
+            }
+
+            // The stopped device still shifts DONE out of its serial port.
+            double halted = machine.Scheduler.NowSeconds;
+            while (machine.Scheduler.NowSeconds < halted + 0.25)
+            {
+                machine.Run(20_000, ct);
+            }
+        }, ct).ConfigureAwait(false);
+        await probe.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        await accept.ConfigureAwait(false);
+        double clock = machine.Scheduler.CoreClockHz;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DSM interrupt to halt: {total / clock * 1000:F1} ms guest time at {clock / 1e6:F0} MHz"));
+        Console.WriteLine("| Function | Guest ms | Share |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var (name, cycles) in charged.OrderByDescending(kv => kv.Value).Take(15))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {cycles / clock * 1000:F1} | {100.0 * cycles / total:F1}% |"));
+        }
+    }
+}

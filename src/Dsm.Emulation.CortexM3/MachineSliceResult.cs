@@ -24,8 +24,8 @@ public enum SliceOutcome
     Faulted,
 }
 
-/// <summary>The outcome of <see cref="Machine.RunSlice"/>: what happened and when the machine next needs the host.</summary>
-public sealed record MachineSliceResult
+/// <summary>The outcome of <see cref="Machine.RunSlice"/>: what happened and when the machine next needs the host (a value: a host runs slices by the million and allocates nothing for them).</summary>
+public readonly record struct MachineSliceResult
 {
     /// <summary>Why the slice ended.</summary>
     public required SliceOutcome Outcome { get; init; }

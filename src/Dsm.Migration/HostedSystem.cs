@@ -94,6 +94,12 @@ public sealed class HostedSystem
 
     internal long NextWakeTicks { get; set; }
 
+    // Scheduler bookkeeping, guarded by the scheduler's lock: whether the system takes part in scheduling, and the
+    // version of its one live queue entry (older entries are stale).
+    internal bool Scheduled;
+
+    internal long ScheduleVersion;
+
     internal bool StopRequested { get; set; }
 
     internal volatile bool WakeRequested;

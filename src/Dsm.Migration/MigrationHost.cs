@@ -34,6 +34,7 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, HostedSystem> _systems = new();
     private readonly ConcurrentDictionary<Guid, Task> _confirming = new(); // Confirmed state writes in flight
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly Emulation.CortexM3.Memory.SharedMemoryPool _sharedFlash = new(); // one flash image per firmware, not per system
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
 
@@ -67,6 +68,9 @@ public sealed class MigrationHost : IAsyncDisposable
 
     /// <summary>The firmware images known, by build-id.</summary>
     public FirmwareImageStore Images => _images;
+
+    // Pacing measurements of the worker threads (the hosting-density benchmark reads them).
+    internal SchedulerStatistics? SchedulerStatistics => _scheduler?.Statistics;
 
     /// <summary>Finds a system by id.</summary>
     /// <param name="id">The id.</param>
@@ -335,9 +339,8 @@ public sealed class MigrationHost : IAsyncDisposable
             pacer.CatchUp(virtualNow, now);
             ulong target = pacer.VirtualAt(now + _options.Quantum.Ticks, virtualNow, machine.Scheduler.CoreClockHz);
             ulong before = machine.Cpu.Instructions;
-            var started = pacer.NowTicks;
             var result = machine.RunSlice(target, long.MaxValue);
-            long elapsed = pacer.NowTicks - started;
+            long elapsed = pacer.NowTicks - now;
             if (elapsed > 0)
             {
                 system.RecordRate((machine.Cpu.Instructions - before) / (elapsed / (double)TimeSpan.TicksPerSecond) / 1e6);
@@ -407,6 +410,7 @@ public sealed class MigrationHost : IAsyncDisposable
             ?? throw new MigrationException($"Board '{system.Hello.BoardId}' is not known to this host (known: {string.Join(", ", _options.Boards.BoardIds)}).");
         var console = new GuestConsole();
         var machine = SystemImporter.Build(system, board, new MachineOptions { StandardOutput = console, PacingMode = PacingMode.RealTime, TimeProvider = _options.TimeProvider }, _loggers);
+        machine.Bus.ShareReadOnlyMemory(_sharedFlash);
         var firmware = _images.Find(system.Hello.BuildId.Span);
         return new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
             Convert.ToHexStringLower(system.Hello.DeviceId.Span), firmware, receivedAt, _loggers.CreateLogger($"Dsm.Migration.System.{id:N}"));

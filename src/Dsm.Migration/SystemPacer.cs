@@ -24,7 +24,7 @@ internal sealed class SystemPacer
     /// <summary>How many times the guest fell more than <see cref="MaxLag"/> behind and time was given up.</summary>
     public long LagResets { get; private set; }
 
-    public long NowTicks => _time.GetTimestamp() * TimeSpan.TicksPerSecond / _time.TimestampFrequency;
+    public long NowTicks => WallClock.Ticks(_time);
 
     /// <summary>The virtual time the guest should have reached at <paramref name="wallTicks"/>.</summary>
     public ulong VirtualAt(long wallTicks, ulong virtualNow, uint coreClockHz)

@@ -9,8 +9,17 @@ namespace Dsm.Migration;
 /// </summary>
 internal sealed class SystemScheduler : IDisposable
 {
+    // Waits shorter than this are slept outside the lock with a precise sleep: Monitor.Wait counts whole milliseconds,
+    // and a guest ticking at 1 kHz is nearly always due in less than one.
+    private const long PreciseSleepBelowTicks = TimeSpan.TicksPerMillisecond;
+
+    // A system due this soon is run now rather than after a sleep: a sleep this short costs more (a context switch,
+    // the kernel's wake-up latency) than it saves, and with many systems one wake-up then serves several. The guest
+    // is at most this much earlier than its timer event, and still never more than one quantum ahead of the wall
+    // clock (the slice's target is computed from the time it actually starts).
+    private const long EarlyRunTicks = 50 * TimeSpan.TicksPerMillisecond / 1000;
+
     private readonly PriorityQueue<(HostedSystem System, long Version), long> _queue = new();
-    private readonly Dictionary<HostedSystem, long> _versions = new();
     private readonly Func<HostedSystem, long> _runSlice;
     private readonly ILogger _logger;
     private readonly Thread[] _workers;
@@ -34,7 +43,10 @@ internal sealed class SystemScheduler : IDisposable
         }
     }
 
-    public long NowTicks => _time.GetTimestamp() * TimeSpan.TicksPerSecond / _time.TimestampFrequency;
+    /// <summary>Lateness of wake-ups and worker busy time.</summary>
+    public SchedulerStatistics Statistics { get; } = new();
+
+    public long NowTicks => WallClock.Ticks(_time);
 
     /// <summary>Makes <paramref name="system"/> due now (new arrival, host input, resume).</summary>
     public void Wake(HostedSystem system)
@@ -48,7 +60,7 @@ internal sealed class SystemScheduler : IDisposable
     {
         lock (_queue)
         {
-            _versions.Remove(system);
+            system.Scheduled = false;
         }
     }
 
@@ -61,52 +73,77 @@ internal sealed class SystemScheduler : IDisposable
                 return;
             }
 
-            long version = _versions.TryGetValue(system, out long v) ? v + 1 : 1;
-            _versions[system] = version;
-            system.NextWakeTicks = dueTicks;
-            _queue.Enqueue((system, version), dueTicks);
+            system.Scheduled = true;
+            Enqueue(system, dueTicks);
             Monitor.PulseAll(_queue);
         }
     }
 
+    // Under the lock. A system has at most one live queue entry: the one carrying its current version.
+    private void Enqueue(HostedSystem system, long dueTicks)
+    {
+        long version = ++system.ScheduleVersion;
+        system.NextWakeTicks = dueTicks;
+        _queue.Enqueue((system, version), dueTicks);
+    }
+
     private void WorkerLoop()
     {
+        if (OperatingSystem.IsLinux())
+        {
+            PreciseSleep.ReduceTimerSlack();
+        }
+
         while (true)
         {
-            HostedSystem system;
+            HostedSystem? system = null;
+            long sleepTicks = 0;
             lock (_queue)
             {
-                while (true)
+                while (system is null && sleepTicks == 0)
                 {
                     if (_stopping)
                     {
                         return;
                     }
 
-                    if (_queue.TryPeek(out var entry, out long due))
+                    if (!_queue.TryPeek(out var entry, out long due))
                     {
-                        if (!_versions.TryGetValue(entry.System, out long current) || current != entry.Version)
-                        {
-                            _queue.Dequeue(); // stale: rescheduled or removed since
-                            continue;
-                        }
+                        Wait(TimeSpan.TicksPerSecond);
+                        continue;
+                    }
 
-                        long wait = due - NowTicks;
-                        if (wait <= 0)
-                        {
-                            _queue.Dequeue();
-                            _versions[entry.System] = current + 1; // claimed: later Schedule calls enqueue afresh
-                            system = entry.System;
-                            break;
-                        }
+                    if (!entry.System.Scheduled || entry.System.ScheduleVersion != entry.Version)
+                    {
+                        _queue.Dequeue(); // stale: rescheduled or removed since
+                        continue;
+                    }
 
-                        Monitor.Wait(_queue, TimeSpan.FromTicks(Math.Min(wait, TimeSpan.TicksPerSecond)));
+                    long wait = due - NowTicks;
+                    if (wait <= EarlyRunTicks)
+                    {
+                        _queue.Dequeue();
+                        entry.System.ScheduleVersion++; // claimed: later Schedule calls enqueue afresh
+                        system = entry.System;
+                        Statistics.RecordLag(-wait);
+                    }
+                    else if (wait >= PreciseSleepBelowTicks)
+                    {
+                        Wait(Math.Min(wait, TimeSpan.TicksPerSecond));
                     }
                     else
                     {
-                        Monitor.Wait(_queue, TimeSpan.FromSeconds(1));
+                        sleepTicks = wait - EarlyRunTicks;
                     }
                 }
+            }
+
+            if (system is null)
+            {
+                long start = NowTicks;
+                PreciseSleep.Sleep(sleepTicks);
+                Statistics.AddIdle(NowTicks - start);
+                continue;
             }
 
             long next;
@@ -125,7 +162,6 @@ internal sealed class SystemScheduler : IDisposable
 
             lock (_queue)
             {
-                bool stillScheduled = _versions.ContainsKey(system);
                 bool terminal = system.StopRequested || system.State is HostedSystemState.Faulted or HostedSystemState.Exited or HostedSystemState.Stopped;
                 if (system.WakeRequested && !terminal)
                 {
@@ -133,15 +169,20 @@ internal sealed class SystemScheduler : IDisposable
                     next = Math.Min(next, NowTicks);
                 }
 
-                if (stillScheduled && !terminal && next != long.MaxValue)
+                if (system.Scheduled && !terminal && next != long.MaxValue)
                 {
-                    long version = _versions[system] + 1;
-                    _versions[system] = version;
-                    system.NextWakeTicks = next;
-                    _queue.Enqueue((system, version), next);
+                    Enqueue(system, next);
                 }
             }
         }
+    }
+
+    // Under the lock: waits whole milliseconds (at least one) for a new arrival or the next due time.
+    private void Wait(long ticks)
+    {
+        long start = NowTicks;
+        Monitor.Wait(_queue, (int)Math.Max(1, ticks / TimeSpan.TicksPerMillisecond));
+        Statistics.AddIdle(NowTicks - start);
     }
 
     public void Dispose()

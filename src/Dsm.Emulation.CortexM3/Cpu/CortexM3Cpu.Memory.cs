@@ -21,7 +21,7 @@ public sealed partial class CortexM3Cpu
     private FastRegion[] _writeMap = CheckedMap;
     private FastRegion[] _regionReadMap = CheckedMap;
     private FastRegion[] _regionWriteMap = CheckedMap;
-    private int _mappedRegionCount = -1;
+    private int _mappedLayoutVersion = -1;
     private uint _unalignedMask4;
     private uint _unalignedMask2;
 
@@ -36,15 +36,15 @@ public sealed partial class CortexM3Cpu
         return map;
     }
 
-    /// <summary>Rebuilds the fast-path tables if regions were added since the last run.</summary>
+    /// <summary>Rebuilds the fast-path tables if regions were added or their backing arrays replaced since the last run.</summary>
     private void RefreshMemoryMap()
     {
-        var regions = Bus.Regions;
-        if (regions.Count == _mappedRegionCount)
+        if (Bus.LayoutVersion == _mappedLayoutVersion)
         {
             return;
         }
 
+        var regions = Bus.Regions;
         var readMap = CreateEmptyMap();
         var writeMap = CreateEmptyMap();
         foreach (var region in regions)
@@ -73,7 +73,7 @@ public sealed partial class CortexM3Cpu
 
         _regionReadMap = readMap;
         _regionWriteMap = writeMap;
-        _mappedRegionCount = regions.Count;
+        _mappedLayoutVersion = Bus.LayoutVersion;
         SelectMemoryMaps();
     }
 

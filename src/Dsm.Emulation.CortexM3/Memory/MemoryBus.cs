@@ -28,6 +28,9 @@ public sealed class MemoryBus
     /// <summary>All regions, ordered by base address.</summary>
     public IReadOnlyList<MemoryRegion> Regions => _sorted;
 
+    /// <summary>Changes whenever a region is added or a region's backing array is replaced (the CPU's fast maps cache them).</summary>
+    internal int LayoutVersion { get; private set; }
+
     /// <summary>Told about stores into pages that hold decoded code. Set by the CPU's instruction cache.</summary>
     public ICodeWriteObserver? CodeWriteObserver { get; set; }
 
@@ -91,6 +94,7 @@ public sealed class MemoryBus
 
         _regions.Add(region);
         _sorted = _regions.OrderBy(r => r.Base).ToArray();
+        LayoutVersion++;
         return region;
     }
 
@@ -318,7 +322,12 @@ public sealed class MemoryBus
 
             uint offset = address - region.Base;
             int count = (int)Math.Min((uint)bytes.Length, region.Size - offset);
-            bytes[..count].CopyTo(region.Data.AsSpan((int)offset));
+            if (region.EnsurePrivateBacking())
+            {
+                LayoutVersion++; // copy-on-write: the other machines sharing the image keep theirs
+            }
+
+            bytes[..count].CopyTo(region.Data!.AsSpan((int)offset));
             if (CodeWriteObserver is not null)
             {
                 for (uint page = offset >> MemoryRegion.CodePageShift; page <= (offset + (uint)count - 1) >> MemoryRegion.CodePageShift; page++)
@@ -333,6 +342,38 @@ public sealed class MemoryBus
             bytes = bytes[count..];
             address += (uint)count;
         }
+    }
+
+    /// <summary>
+    /// Lets the ROM regions (flash) share their contents with other machines' through <paramref name="pool"/>: a region
+    /// whose bytes equal an image already in the pool drops its own array and reads the pool's. Guest stores never
+    /// reach ROM; a later host store (<see cref="Load"/>: a reset reloading an image, a state import that changes flash)
+    /// first gives the region a private copy, so no machine ever sees another's change. Call between runs.
+    /// </summary>
+    /// <param name="pool">The images shared among machines, typically one per host.</param>
+    /// <returns>Bytes of ROM now backed by an image another region already used.</returns>
+    public long ShareReadOnlyMemory(SharedMemoryPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        long saved = 0;
+        foreach (var region in _sorted)
+        {
+            if (region.Kind != RegionKind.Rom || region.Data is null || region.IsBackingShared)
+            {
+                continue;
+            }
+
+            var shared = pool.Intern(region.Data);
+            if (!ReferenceEquals(shared, region.Data))
+            {
+                saved += shared.Length;
+            }
+
+            region.ShareBacking(shared);
+            LayoutVersion++;
+        }
+
+        return saved;
     }
 
     /// <summary>Host-side read of RAM or ROM contents (devices are not read: reads can have side effects).</summary>

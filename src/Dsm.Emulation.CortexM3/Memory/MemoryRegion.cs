@@ -47,8 +47,14 @@ public sealed class MemoryRegion
     /// <summary>What backs the region.</summary>
     public RegionKind Kind { get; }
 
-    /// <summary>The backing store of RAM and ROM regions; null for devices.</summary>
-    public byte[]? Data { get; }
+    /// <summary>
+    /// The backing store of RAM and ROM regions; null for devices. A ROM region may share it read-only with other
+    /// machines' regions (<see cref="IsBackingShared"/>); the bus then copies it before the first host store.
+    /// </summary>
+    public byte[]? Data { get; private set; }
+
+    /// <summary>Whether <see cref="Data"/> is a read-only image shared through a <see cref="SharedMemoryPool"/>.</summary>
+    public bool IsBackingShared { get; private set; }
 
     /// <summary>The device of a <see cref="RegionKind.Device"/> region; null otherwise.</summary>
     public IMmioDevice? Device { get; }
@@ -58,6 +64,26 @@ public sealed class MemoryRegion
     /// store into such a page must invalidate them. Null for devices (code never runs from MMIO).
     /// </summary>
     internal byte[]? CodePages { get; }
+
+    /// <summary>Makes <paramref name="shared"/> (same size, same contents) the backing of this ROM region.</summary>
+    internal void ShareBacking(byte[] shared)
+    {
+        Data = shared;
+        IsBackingShared = true;
+    }
+
+    /// <summary>Copy-on-write: gives the region a private copy of a shared backing. Returns whether it had to.</summary>
+    internal bool EnsurePrivateBacking()
+    {
+        if (!IsBackingShared)
+        {
+            return false;
+        }
+
+        Data = (byte[])Data!.Clone();
+        IsBackingShared = false;
+        return true;
+    }
 
     /// <summary>Whether <paramref name="address"/> lies inside the region.</summary>
     /// <param name="address">A guest address.</param>

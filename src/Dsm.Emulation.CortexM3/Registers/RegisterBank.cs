@@ -14,7 +14,12 @@ namespace Dsm.Emulation.CortexM3.Registers;
 /// </summary>
 public sealed class RegisterBank : IMmioDevice
 {
-    private readonly Register?[] _byByte;
+    // Which register holds each byte of the window, as 1 + its index in _registers (0: none), in 256-byte pages
+    // allocated where registers are: a machine has dozens of mostly empty windows, and a reference per byte
+    // cost the FM3 board about 900 KiB per hosted system.
+    private const int PageShift = 8;
+    private const uint PageMask = (1u << PageShift) - 1;
+    private readonly ushort[]?[] _pages;
     private readonly List<Register> _registers = new();
     private readonly HashSet<uint> _reportedUnmapped = new();
     private readonly ILogger _logger;
@@ -32,7 +37,7 @@ public sealed class RegisterBank : IMmioDevice
 
         Name = name;
         Size = size;
-        _byByte = new Register?[size];
+        _pages = new ushort[]?[(size + PageMask) >> PageShift];
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -61,25 +66,41 @@ public sealed class RegisterBank : IMmioDevice
 
         for (uint i = 0; i < register.SizeBytes; i++)
         {
-            if (_byByte[offset + i] is { } other)
+            if (At(offset + i) is { } other)
             {
                 throw new ArgumentException($"Register {name} overlaps {other.Name} in {Name}.");
             }
         }
 
-        for (uint i = 0; i < register.SizeBytes; i++)
+        if (_registers.Count >= ushort.MaxValue)
         {
-            _byByte[offset + i] = register;
+            throw new InvalidOperationException($"{Name} cannot hold more than {ushort.MaxValue} registers.");
         }
 
         _registers.Add(register);
+        for (uint i = 0; i < register.SizeBytes; i++)
+        {
+            uint at = offset + i;
+            (_pages[at >> PageShift] ??= new ushort[PageMask + 1])[at & PageMask] = (ushort)_registers.Count;
+        }
         return register;
     }
 
     /// <summary>Finds the register that contains the byte at <paramref name="offset"/>, or null.</summary>
     /// <param name="offset">Offset from the peripheral's base.</param>
     /// <returns>The register or null.</returns>
-    public Register? Find(uint offset) => offset < Size ? _byByte[offset] : null;
+    public Register? Find(uint offset) => At(offset);
+
+    private Register? At(uint offset)
+    {
+        if (offset >= Size || _pages[offset >> PageShift] is not { } page)
+        {
+            return null;
+        }
+
+        int index = page[offset & PageMask];
+        return index == 0 ? null : _registers[index - 1];
+    }
 
     /// <summary>Finds a register by name.</summary>
     /// <param name="name">Register name.</param>
@@ -100,7 +121,7 @@ public sealed class RegisterBank : IMmioDevice
     /// <inheritdoc />
     public uint Read(uint offset, int size)
     {
-        var register = offset < Size ? _byByte[offset] : null;
+        var register = At(offset);
         if (register is not null && register.Offset == offset && register.SizeBytes == size)
         {
             return register.Read(register.WidthMask);
@@ -126,7 +147,7 @@ public sealed class RegisterBank : IMmioDevice
     /// <inheritdoc />
     public void Write(uint offset, int size, uint value)
     {
-        var register = offset < Size ? _byByte[offset] : null;
+        var register = At(offset);
         if (register is not null && register.Offset == offset && register.SizeBytes == size)
         {
             register.Write(value, register.WidthMask);
@@ -158,7 +179,7 @@ public sealed class RegisterBank : IMmioDevice
         for (uint i = 0; i < size; i++)
         {
             uint at = offset + i;
-            var reg = at < Size ? _byByte[at] : null;
+            var reg = At(at);
             if (reg is null || ReferenceEquals(reg, previous))
             {
                 continue;

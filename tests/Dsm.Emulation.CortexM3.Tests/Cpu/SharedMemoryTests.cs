@@ -1,0 +1,130 @@
+using Dsm.Emulation.CortexM3.Cpu;
+using Dsm.Emulation.CortexM3.Memory;
+
+namespace Dsm.Emulation.CortexM3.Tests.Cpu;
+
+/// <summary>ROM images shared among machines (hosting density): shared while equal, private after a host store.</summary>
+[Parallelizable(ParallelScope.All)]
+public class SharedMemoryTests
+{
+    private const uint FlashBase = 0x0000_0000;
+    private const uint FlashSize = 0x1000;
+    private const uint RamBase = 0x2000_0000;
+
+    // movs r0, #1; bkpt -- then at 0x10: ldr r1, [r2]; bkpt
+    private static readonly ushort[] Program = [0x2001, 0xBE00, 0, 0, 0, 0, 0, 0, 0x6811, 0xBE00];
+
+    [Test]
+    public void MachinesWithTheSameFlashShareOneArray()
+    {
+        var pool = new SharedMemoryPool();
+        var (busA, _) = NewSystem();
+        var (busB, _) = NewSystem();
+        Assert.That(busA.ShareReadOnlyMemory(pool), Is.EqualTo(0), "the first image joins the pool");
+        Assert.That(busB.ShareReadOnlyMemory(pool), Is.EqualTo(FlashSize), "the second reuses it");
+        Assert.That(Flash(busB).Data, Is.SameAs(Flash(busA).Data));
+        Assert.That(Flash(busA).IsBackingShared && Flash(busB).IsBackingShared, Is.True);
+        Assert.That(pool.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void DifferentFlashIsNotShared()
+    {
+        var pool = new SharedMemoryPool();
+        var (busA, _) = NewSystem();
+        var (busB, _) = NewSystem();
+        busB.Load(FlashBase + 0x100, [1, 2, 3]);
+        busA.ShareReadOnlyMemory(pool);
+        Assert.That(busB.ShareReadOnlyMemory(pool), Is.EqualTo(0));
+        Assert.That(Flash(busB).Data, Is.Not.SameAs(Flash(busA).Data));
+        Assert.That(pool.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void HostStoreIntoSharedFlashStaysInItsOwnMachine()
+    {
+        var ((busA, cpuA), (busB, cpuB)) = SharedPair();
+
+        // Both cores read the data word at 0x100 through their fast maps (built over the shared array).
+        busA.Load(RamBase, [0]);
+        Assert.That(ReadWord(cpuA, 0x100), Is.EqualTo(0u));
+        Assert.That(ReadWord(cpuB, 0x100), Is.EqualTo(0u));
+
+        busA.Load(FlashBase + 0x100, [0x78, 0x56, 0x34, 0x12]);
+
+        Assert.That(ReadWord(cpuA, 0x100), Is.EqualTo(0x1234_5678u), "the writer sees its store");
+        Assert.That(ReadWord(cpuB, 0x100), Is.EqualTo(0u), "the other machine keeps the shared image");
+        Assert.That(Flash(busA).IsBackingShared, Is.False);
+        Assert.That(Flash(busB).IsBackingShared, Is.True);
+        Assert.That(Flash(busB).Data![0x100], Is.EqualTo(0));
+    }
+
+    [Test]
+    public void DecodedCodeOverSharedFlashIsInvalidatedOnlyWhereItChanged()
+    {
+        var ((busA, cpuA), (busB, cpuB)) = SharedPair();
+        Assert.That(RunFromZero(cpuA), Is.EqualTo(1u));
+        Assert.That(RunFromZero(cpuB), Is.EqualTo(1u));
+
+        busA.Load(FlashBase, [0x09, 0x20]); // movs r0, #9 over A's decoded movs r0, #1
+
+        Assert.That(RunFromZero(cpuA), Is.EqualTo(9u), "A decodes its new instruction");
+        Assert.That(RunFromZero(cpuB), Is.EqualTo(1u), "B still runs the shared image");
+        Assert.That(cpuB.CodeCache.BlocksInvalidated, Is.EqualTo(0));
+        Assert.That(cpuA.CodeCache.BlocksInvalidated, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public void GuestStoresToFlashStillFailAfterSharing()
+    {
+        var ((busA, _), (busB, _)) = SharedPair();
+        Assert.That(busA.TryWrite(FlashBase + 0x200, 4, 0xFFFF_FFFF), Is.False);
+        Assert.That(Flash(busB).Data![0x200], Is.EqualTo(0));
+    }
+
+    // Two systems with the same flash, sharing it.
+    private static ((MemoryBus Bus, CortexM3Cpu Cpu) A, (MemoryBus Bus, CortexM3Cpu Cpu) B) SharedPair()
+    {
+        var pool = new SharedMemoryPool();
+        var a = NewSystem();
+        var b = NewSystem();
+        a.Bus.ShareReadOnlyMemory(pool);
+        b.Bus.ShareReadOnlyMemory(pool);
+        return (a, b);
+    }
+
+    private static (MemoryBus Bus, CortexM3Cpu Cpu) NewSystem()
+    {
+        var bus = new MemoryBus();
+        bus.AddRom("flash", FlashBase, FlashSize);
+        bus.AddRam("sram", RamBase, 0x1000);
+        var bytes = new byte[Program.Length * 2];
+        for (int i = 0; i < Program.Length; i++)
+        {
+            bytes[2 * i] = (byte)Program[i];
+            bytes[(2 * i) + 1] = (byte)(Program[i] >> 8);
+        }
+
+        bus.Load(FlashBase, bytes);
+        var cpu = new CortexM3Cpu(bus) { Sp = RamBase + 0x1000 };
+        return (bus, cpu);
+    }
+
+    private static MemoryRegion Flash(MemoryBus bus) => bus.Regions.Single(r => r.Name == "flash");
+
+    private static uint RunFromZero(CortexM3Cpu cpu)
+    {
+        cpu.Pc = FlashBase;
+        Assert.That(cpu.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        return cpu.GetRegister(0);
+    }
+
+    // ldr r1, [r2] at 0x10 with r2 = address: the core's own load path.
+    private static uint ReadWord(CortexM3Cpu cpu, uint address)
+    {
+        cpu.SetRegister(2, address);
+        cpu.Pc = FlashBase + 0x10;
+        Assert.That(cpu.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        return cpu.GetRegister(1);
+    }
+}

@@ -99,19 +99,20 @@ internal sealed class DemoCommand : ICliCommand
             var endpoint = await listening.Task.ConfigureAwait(false);
 
             output.WriteLine($"dsm demo: device MB9BF506N running {Path.GetFileName(firmware)}; host listening on {endpoint}");
+            var deviceConsole = new LineSplitter(line =>
+            {
+                lock (deviceLines)
+                {
+                    deviceLines.Add(line);
+                }
+
+                Print(output, "device | ", line);
+            });
             using var device = EmulatedDevice.Create(new EmulatedDeviceOptions
             {
                 FirmwarePath = firmware,
                 Link = $"tcp:{endpoint.Address}:{endpoint.Port}",
-                ConsoleOutput = new LineSplitter(line =>
-                {
-                    lock (deviceLines)
-                    {
-                        deviceLines.Add(line);
-                    }
-
-                    Print(output, "device | ", line);
-                }),
+                ConsoleOutput = deviceConsole,
                 Pacing = arguments.Has("realtime") ? PacingMode.RealTime : PacingMode.Deterministic,
                 Trigger = trigger is DeviceTrigger.After ? trigger : new DeviceTrigger.After(TimeSpan.FromSeconds(1.5), trigger),
             }, loggerFactory);
@@ -145,6 +146,7 @@ internal sealed class DemoCommand : ICliCommand
             }, CancellationToken.None);
 
             var deviceResult = await deviceRun.ConfigureAwait(false);
+            deviceConsole.Complete(); // a move mid-line leaves the line's start on the device
             await progress.ConfigureAwait(false);
             transferWatch.Stop();
             if (!device.Halted)

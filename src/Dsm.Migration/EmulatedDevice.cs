@@ -18,6 +18,11 @@ public abstract record DeviceTrigger
     public static DeviceTrigger Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Contains(';', StringComparison.Ordinal))
+        {
+            return new Several(text.Split(';').Select(Parse).ToList());
+        }
+
         if (text == "nmi")
         {
             return new NmiPin();
@@ -33,6 +38,11 @@ public abstract record DeviceTrigger
             return new ExternalInterrupt(channel);
         }
 
+        if (text.StartsWith("at=", StringComparison.Ordinal))
+        {
+            return ParseAt(text);
+        }
+
         if (text.StartsWith("after=", StringComparison.Ordinal))
         {
             string value = text[6..];
@@ -44,7 +54,36 @@ public abstract record DeviceTrigger
             }
         }
 
-        throw new FormatException($"'{text}' is not a trigger: use after=2s, after=500ms, exti=N (0-15), nmi or watchdog.");
+        throw new FormatException($"'{text}' is not a trigger: use after=2s, after=500ms, at=N[,when=isr|critical|midline][,via=nmi|exti=N|watchdog], exti=N (0-15), nmi or watchdog.");
+    }
+
+    private static AtInstruction ParseAt(string text)
+    {
+        var parts = text.Split(',');
+        if (!ulong.TryParse(parts[0].AsSpan(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong count))
+        {
+            throw new FormatException($"'{text}': at=N needs an instruction count.");
+        }
+
+        var when = InstantCondition.Any;
+        DeviceTrigger then = new ExternalInterrupt(0);
+        foreach (string part in parts.Skip(1))
+        {
+            if (part.StartsWith("when=", StringComparison.Ordinal) && Enum.TryParse(part[5..], ignoreCase: true, out InstantCondition parsed))
+            {
+                when = parsed;
+            }
+            else if (part.StartsWith("via=", StringComparison.Ordinal) && part[4..] is { } via && !via.StartsWith("a", StringComparison.Ordinal))
+            {
+                then = Parse(via);
+            }
+            else
+            {
+                throw new FormatException($"'{text}': unknown part '{part}' (use when=isr|critical|midline|any, via=nmi|exti=N|watchdog).");
+            }
+        }
+
+        return new AtInstruction(count, when, then);
     }
 
     /// <summary>A falling edge on external-interrupt channel <paramref name="Channel"/> (the DSMC's default FM3 trigger).</summary>
@@ -57,11 +96,51 @@ public abstract record DeviceTrigger
     /// <summary>The software watchdog's warning interrupt (IRQ 1), as a watchdog about to expire raises it.</summary>
     public sealed record WatchdogWarning : DeviceTrigger;
 
+    /// <summary>
+    /// <paramref name="Then"/> at the first instruction boundary at or after <paramref name="Count"/> instructions
+    /// from reset where <paramref name="When"/> holds: a deterministic, reproducible instant.
+    /// </summary>
+    /// <param name="Count">Instructions executed since reset.</param>
+    /// <param name="When">What the device must be doing at that instant.</param>
+    /// <param name="Then">The trigger to fire.</param>
+    public sealed record AtInstruction(ulong Count, InstantCondition When, DeviceTrigger Then) : DeviceTrigger;
+
+    /// <summary>Several timed triggers (<c>T1;T2</c>), e.g. a second migration after a first that failed.</summary>
+    /// <param name="Triggers">The triggers, each fired when its time comes.</param>
+    public sealed record Several(IReadOnlyList<DeviceTrigger> Triggers) : DeviceTrigger;
+
     /// <summary><paramref name="Then"/> after <paramref name="Delay"/> of the device's virtual time.</summary>
     /// <param name="Delay">Virtual time from reset.</param>
     /// <param name="Then">The trigger to fire.</param>
     public sealed record After(TimeSpan Delay, DeviceTrigger Then) : DeviceTrigger;
 }
+
+/// <summary>What the device must be doing at an <see cref="DeviceTrigger.AtInstruction"/> instant.</summary>
+public enum InstantCondition
+{
+    /// <summary>Any instruction boundary.</summary>
+    Any,
+
+    /// <summary>Inside an exception handler (IPSR not zero).</summary>
+    Isr,
+
+    /// <summary>Inside a critical section: PRIMASK set or BASEPRI raised.</summary>
+    Critical,
+
+    /// <summary>While the console is in the middle of a line (some of its characters sent, not the newline).</summary>
+    MidLine,
+}
+
+/// <summary>Where the device was when the DSM trigger fired.</summary>
+/// <param name="Instructions">Instructions executed since reset.</param>
+/// <param name="Cycles">Virtual time (core cycles).</param>
+/// <param name="Pc">The next instruction.</param>
+/// <param name="Ipsr">The active exception (0 in thread mode).</param>
+/// <param name="Primask">PRIMASK.</param>
+/// <param name="Basepri">BASEPRI.</param>
+/// <param name="MidLine">Whether the console was in the middle of a line.</param>
+/// <param name="WallClock">When it fired, by the host's clock.</param>
+public sealed record TriggerInstant(ulong Instructions, ulong Cycles, uint Pc, uint Ipsr, uint Primask, uint Basepri, bool MidLine, DateTimeOffset WallClock);
 
 /// <summary>Options of an <see cref="EmulatedDevice"/>.</summary>
 public sealed class EmulatedDeviceOptions
@@ -86,6 +165,9 @@ public sealed class EmulatedDeviceOptions
 
     /// <summary>When to trigger the migration; null waits for <see cref="EmulatedDevice.Trigger"/>.</summary>
     public DeviceTrigger? Trigger { get; init; }
+
+    /// <summary>Guest time the stopped device keeps serving its link (answering a repeated COMMITTED) before <see cref="EmulatedDevice.Run"/> returns.</summary>
+    public TimeSpan StoppedLinger { get; init; } = TimeSpan.FromSeconds(0.25);
 }
 
 /// <summary>
@@ -98,12 +180,14 @@ public sealed class EmulatedDevice : IDisposable
     private readonly ILogger _logger;
     private readonly Mb9bf506nBoard _board;
     private const byte DsmcStatusMoved = 2;
-    private const double DrainSeconds = 0.25;
     private readonly uint? _statusAddress;
+    private readonly DeviceLinkChannel? _link;
     private long _linkBytes;
+    private int _lastConsoleByte = '\n';
 
-    private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, Mb9bf506nBoard board, ElfImage image, ILogger logger)
+    private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, Mb9bf506nBoard board, ElfImage image, DeviceLinkChannel? link, ILogger logger)
     {
+        _link = link;
         _options = options;
         Machine = machine;
         _board = board;
@@ -116,8 +200,14 @@ public sealed class EmulatedDevice : IDisposable
             if (Interlocked.Increment(ref _linkBytes) == 1)
             {
                 FirstLinkByteAt = time;
+                FirstLinkByteWallClock = DateTimeOffset.UtcNow;
             }
         };
+        board.Serial[options.ConsoleChannel].FrameTransmitted += (frame, _) => _lastConsoleByte = frame & 0xFF;
+        if (link is not null)
+        {
+            board.Serial[options.LinkChannel].Attach(link);
+        }
     }
 
     /// <summary>The machine running the firmware.</summary>
@@ -134,6 +224,18 @@ public sealed class EmulatedDevice : IDisposable
 
     /// <summary>Virtual time (cycles) of the first byte on the link, or null.</summary>
     public ulong? FirstLinkByteAt { get; private set; }
+
+    /// <summary>The host's clock when the first byte left on the link, or null.</summary>
+    public DateTimeOffset? FirstLinkByteWallClock { get; private set; }
+
+    /// <summary>Where the device was when the trigger fired, or null.</summary>
+    public TriggerInstant? TriggeredInstant { get; private set; }
+
+    /// <summary>The host's clock when the DSMC stopped the device, or null.</summary>
+    public DateTimeOffset? HaltedWallClock { get; private set; }
+
+    /// <summary>Bytes that reached a connected host (a TCP link), and bytes the device took from it.</summary>
+    public (long Sent, long Received)? LinkTraffic => _link is null ? null : (_link.BytesSent, _link.BytesReceived);
 
     /// <summary>Whether the DSMC stopped the device for good (the system moved).</summary>
     public bool Halted
@@ -155,17 +257,20 @@ public sealed class EmulatedDevice : IDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         var image = ElfImage.Load(options.FirmwarePath);
         var link = UartBackendSpec.Parse($"{options.LinkChannel}={options.Link}");
-        var board = Mb9bf506n.Definition([new UartBackendSpec(options.ConsoleChannel, "stdio"), link]);
+        // A TCP link reconnects in the background: an absent host is an unplugged cable, not an error.
+        var tcpLink = link.Kind == "tcp" ? new DeviceLinkChannel(link.Host!, link.Port, loggerFactory.CreateLogger<EmulatedDevice>()) : null;
+        var board = Mb9bf506n.Definition(tcpLink is null ? [new UartBackendSpec(options.ConsoleChannel, "stdio"), link] : [new UartBackendSpec(options.ConsoleChannel, "stdio")]);
         var machine = Machine.Create(board, new MachineOptions { StandardOutput = options.ConsoleOutput, PacingMode = options.Pacing }, loggerFactory);
         try
         {
             machine.LoadElf(image);
             machine.Reset();
             var fm3 = machine.GetDevice<Mb9bf506n.ResettableBoard>(Mb9bf506n.DeviceName).Board;
-            return new EmulatedDevice(options, machine, fm3, image, loggerFactory.CreateLogger<EmulatedDevice>());
+            return new EmulatedDevice(options, machine, fm3, image, tcpLink, loggerFactory.CreateLogger<EmulatedDevice>());
         }
         catch
         {
+            tcpLink?.Dispose();
             MachineResources.Release(machine);
             throw;
         }
@@ -175,14 +280,31 @@ public sealed class EmulatedDevice : IDisposable
     /// <param name="trigger">The trigger; defaults to the configured one, else external interrupt 0.</param>
     public void Trigger(DeviceTrigger? trigger = null)
     {
-        trigger ??= _options.Trigger is DeviceTrigger.After after ? after.Then : _options.Trigger ?? new DeviceTrigger.ExternalInterrupt(0);
+        trigger ??= _options.Trigger switch
+        {
+            DeviceTrigger.After after => after.Then,
+            DeviceTrigger.AtInstruction at => at.Then,
+            DeviceTrigger.Several => new DeviceTrigger.ExternalInterrupt(0),
+            null => new DeviceTrigger.ExternalInterrupt(0),
+            var t => t,
+        };
         Machine.Post(() => Fire(trigger));
     }
 
     private void Fire(DeviceTrigger trigger)
     {
-        TriggeredAt ??= Machine.Scheduler.Now;
-        _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F3} s virtual", trigger, Machine.Scheduler.NowSeconds);
+        if (trigger is DeviceTrigger.After or DeviceTrigger.AtInstruction)
+        {
+            Fire(trigger is DeviceTrigger.After a ? a.Then : ((DeviceTrigger.AtInstruction)trigger).Then);
+            return;
+        }
+
+        TriggeredAt = Machine.Scheduler.Now;
+        var cpu = Machine.Cpu;
+        var instant = new TriggerInstant(cpu.Instructions, Machine.Scheduler.Now, cpu.Pc, cpu.Ipsr, cpu.Primask, cpu.Basepri, _lastConsoleByte != '\n', DateTimeOffset.UtcNow);
+        TriggeredInstant = instant;
+        _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F6} s virtual: instruction {Instructions}, pc 0x{Pc:X8}, ipsr {Ipsr}, primask {Primask}, basepri 0x{Basepri:X2}, console {Line}",
+            trigger, Machine.Scheduler.NowSeconds, instant.Instructions, instant.Pc, instant.Ipsr, instant.Primask, instant.Basepri, instant.MidLine ? "mid-line" : "between lines");
         switch (trigger)
         {
             case DeviceTrigger.ExternalInterrupt exti:
@@ -197,11 +319,16 @@ public sealed class EmulatedDevice : IDisposable
             case DeviceTrigger.WatchdogWarning:
                 Machine.SystemControl.Exceptions.Pulse(1);
                 break;
-            case DeviceTrigger.After after:
-                Fire(after.Then);
-                break;
         }
     }
+
+    private bool Holds(InstantCondition condition) => condition switch
+    {
+        InstantCondition.Isr => Machine.Cpu.Ipsr != 0,
+        InstantCondition.Critical => Machine.Cpu.Primask != 0 || Machine.Cpu.Basepri != 0,
+        InstantCondition.MidLine => _lastConsoleByte != '\n',
+        _ => true,
+    };
 
     /// <summary>
     /// Runs the firmware until the DSMC stops the device after a completed migration, the guest exits or
@@ -213,17 +340,35 @@ public sealed class EmulatedDevice : IDisposable
     {
         // Seconds of guest time, integrated slice by slice: the core clock changes when firmware starts the PLL.
         double guestSeconds = 0;
-        var pending = _options.Trigger as DeviceTrigger.After;
+        var timed = (_options.Trigger is DeviceTrigger.Several several ? several.Triggers : _options.Trigger is null ? [] : [_options.Trigger])
+            .Where(t => t is DeviceTrigger.After or DeviceTrigger.AtInstruction).ToList();
         double? haltedAtSeconds = null;
         while (true)
         {
             ulong before = Machine.Scheduler.Now;
-            var result = Machine.Run(20_000, cancellationToken);
-            guestSeconds += (Machine.Scheduler.Now - before) / (double)Math.Max(1u, Machine.Scheduler.CoreClockHz);
-            if (pending is not null && guestSeconds >= pending.Delay.TotalSeconds)
+            long budget = 20_000;
+            foreach (var at in timed.OfType<DeviceTrigger.AtInstruction>())
             {
-                Fire(pending.Then);
-                pending = null;
+                // Run exactly up to the instant, then one instruction at a time until the condition holds.
+                ulong done = Machine.Cpu.Instructions;
+                budget = Math.Min(budget, done < at.Count ? (long)Math.Min(20_000, at.Count - done) : 1);
+            }
+
+            var result = Machine.Run(budget, cancellationToken);
+            guestSeconds += (Machine.Scheduler.Now - before) / (double)Math.Max(1u, Machine.Scheduler.CoreClockHz);
+            for (int i = 0; i < timed.Count; i++)
+            {
+                bool due = timed[i] switch
+                {
+                    DeviceTrigger.After after => guestSeconds >= after.Delay.TotalSeconds,
+                    DeviceTrigger.AtInstruction at => Machine.Cpu.Instructions >= at.Count && Holds(at.When),
+                    _ => false,
+                };
+                if (due)
+                {
+                    Fire(timed[i]);
+                    timed.RemoveAt(i--);
+                }
             }
 
             if (Halted)
@@ -233,9 +378,10 @@ public sealed class EmulatedDevice : IDisposable
                 if (haltedAtSeconds is null)
                 {
                     haltedAtSeconds = guestSeconds;
+                    HaltedWallClock = DateTimeOffset.UtcNow;
                     _logger.LogInformation("The DSMC stopped the device: the system lives on the host now");
                 }
-                else if (guestSeconds - haltedAtSeconds >= DrainSeconds)
+                else if (guestSeconds - haltedAtSeconds >= _options.StoppedLinger.TotalSeconds)
                 {
                     return result;
                 }
@@ -249,5 +395,9 @@ public sealed class EmulatedDevice : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => MachineResources.Release(Machine);
+    public void Dispose()
+    {
+        MachineResources.Release(Machine);
+        _link?.Dispose();
+    }
 }

@@ -33,6 +33,7 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly SystemStore _store;
     private readonly ConcurrentDictionary<Guid, HostedSystem> _systems = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly ConcurrentDictionary<Guid, bool> _awaitingFirstSlice = new();
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
 
@@ -146,10 +147,12 @@ public sealed class MigrationHost : IAsyncDisposable
     private async Task ServeConnectionAsync(Socket socket, CancellationToken cancellationToken)
     {
         var remote = socket.RemoteEndPoint;
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        await using var stream = new LinkMeter(new NetworkStream(socket, ownsSocket: true), _options.TimeProvider);
         try
         {
-            await AcceptAsync(stream, cancellationToken).ConfigureAwait(false);
+            var hosted = await AcceptAsync(stream, cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("System {Id} link: first byte at {FirstByte} (Unix µs), {In} bytes from the device, {Out} bytes to it",
+                hosted.Id, stream.FirstReadAt is { } first ? Micros(first) : 0, stream.BytesRead, stream.BytesWritten);
         }
         catch (Exception ex) when (ex is ProtocolException or MigrationException or IOException or OperationCanceledException)
         {
@@ -214,6 +217,9 @@ public sealed class MigrationHost : IAsyncDisposable
         }
 
         var hosted = arrival.Hosted ?? throw new InvalidOperationException("The receiver completed without storing the system.");
+        var confirmedAt = _options.TimeProvider.GetUtcNow();
+        _logger.LogInformation("System {Id} timeline: stored {Stored}, committed {Committed}, {Completion} {Confirmed} (Unix µs)",
+            hosted.Id, Micros(arrival.StoredAt), Micros(arrival.CommittedAt), result.Completion, Micros(confirmedAt));
         switch (result.Completion)
         {
             case MigrationCompletion.Moved:
@@ -281,6 +287,7 @@ public sealed class MigrationHost : IAsyncDisposable
         system.Pacer = new SystemPacer(_options.TimeProvider, machine.Scheduler.Now, machine.Scheduler.CoreClockHz, _options.MaxLag);
         system.MarkResumed();
         system.State = HostedSystemState.Running;
+        _awaitingFirstSlice[system.Id] = true;
         _logger.LogInformation("System {Id} ({Board}, firmware {BuildId}) resumed", system.Id, system.BoardId, system.BuildId ?? "unknown");
         SystemResumed?.Invoke(this, new HostedSystemEventArgs(system));
         _scheduler!.Wake(system);
@@ -299,6 +306,11 @@ public sealed class MigrationHost : IAsyncDisposable
 
             var machine = system.Machine;
             var pacer = system.Pacer!;
+            if (_awaitingFirstSlice.TryRemove(system.Id, out _))
+            {
+                _logger.LogInformation("System {Id} runs its first instruction on this host at {Wall} (Unix µs)", system.Id, Micros(_options.TimeProvider.GetUtcNow()));
+            }
+
             long now = pacer.NowTicks;
             ulong virtualNow = machine.Scheduler.Now;
             pacer.CatchUp(virtualNow, now);
@@ -355,8 +367,15 @@ public sealed class MigrationHost : IAsyncDisposable
             }
 
             _systems[id] = hosted;
+            _logger.LogInformation("System {Id} restored from {Source} (hand-over {State})", id, stored.SnapshotPath is null ? "its arrival record" : "its snapshot", stored.State);
             if (stored.State == HandOverState.Confirmed)
             {
+                Resume(hosted);
+            }
+            else if (stored.State == HandOverState.Committed && _options.ResumeCommittedSystems)
+            {
+                _logger.LogWarning("System {Id} resumed although its device never confirmed the stop (the operator asked for it)", id);
+                await _store.SetStateAsync(id, HandOverState.Confirmed, cancellationToken).ConfigureAwait(false);
                 Resume(hosted);
             }
             else
@@ -435,6 +454,10 @@ public sealed class MigrationHost : IAsyncDisposable
     {
         public HostedSystem? Hosted { get; private set; }
 
+        public DateTimeOffset StoredAt { get; private set; }
+
+        public DateTimeOffset CommittedAt { get; private set; }
+
         public async Task StoreAsync(EmigratedSystem system, CancellationToken cancellationToken)
         {
             var id = Guid.NewGuid();
@@ -451,6 +474,7 @@ public sealed class MigrationHost : IAsyncDisposable
             }
 
             Hosted = hosted;
+            StoredAt = host._options.TimeProvider.GetUtcNow();
             host._systems[id] = hosted;
             host._logger.LogInformation("System {Id} from device {Device} ({Board}) stored", id, hosted.DeviceId, hosted.BoardId);
             host.SystemArrived?.Invoke(host, new HostedSystemEventArgs(hosted));
@@ -458,10 +482,15 @@ public sealed class MigrationHost : IAsyncDisposable
 
         private bool _committedSent;
 
-        public Task CommittedSentAsync(EmigratedSystem system, CancellationToken cancellationToken)
+        public async Task CommittedSentAsync(EmigratedSystem system, CancellationToken cancellationToken)
         {
             _committedSent = true;
-            return Hosted is null ? Task.CompletedTask : host._store.SetStateAsync(Hosted.Id, HandOverState.Committed, cancellationToken);
+            CommittedAt = host._options.TimeProvider.GetUtcNow();
+            if (Hosted is not null)
+            {
+                await host._store.SetStateAsync(Hosted.Id, HandOverState.Committed, cancellationToken).ConfigureAwait(false);
+                host._logger.LogInformation("System {Id} committed: COMMITTED sent to the device", Hosted.Id);
+            }
         }
 
         // A session that failed before COMMITTED went out: the device keeps running, so the stored copy must
@@ -474,6 +503,88 @@ public sealed class MigrationHost : IAsyncDisposable
                 host._store.Delete(hosted.Id);
                 MachineResources.Release(hosted.Machine);
             }
+        }
+    }
+
+    private static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    // Counts the link's bytes and notes when the first one arrived (the transfer phase's start).
+    private sealed class LinkMeter(Stream inner, TimeProvider clock) : Stream
+    {
+        private long _read;
+        private long _written;
+
+        public DateTimeOffset? FirstReadAt { get; private set; }
+
+        public long BytesRead => Interlocked.Read(ref _read);
+
+        public long BytesWritten => Interlocked.Read(ref _written);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            Interlocked.Add(ref _written, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _written, buffer.Length);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private int Counted(int count)
+        {
+            if (count > 0 && Interlocked.Add(ref _read, count) == count)
+            {
+                FirstReadAt = clock.GetUtcNow();
+            }
+
+            return count;
         }
     }
 

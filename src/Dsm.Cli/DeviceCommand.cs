@@ -133,7 +133,7 @@ internal sealed class DeviceCommand : ICliCommand
             line.Append(inv, $" halted-wall={Micros(halted)}");
         }
 
-        line.Append(inv, $" moved={(device.Halted ? 1 : 0)}");
+        line.Append(inv, $" moved={(device.Halted ? 1 : 0)} pc-now=0x{device.Machine.Cpu.Pc:X8}");
         error.WriteLine(line.ToString());
     }
 

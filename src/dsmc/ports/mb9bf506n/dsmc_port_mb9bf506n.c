@@ -47,6 +47,8 @@
 #define DT_VALUE      0x04u
 #define DT_CONTROL    0x08u
 #define DT_BGLOAD     0x18u
+#define DT_INTCLR     0x0Cu
+#define DT_ENABLE     0x80u
 #define DT_TIMER2     0x20u
 #define DT_FREE_RUNNING_32BIT_DIV256 0x8Au   /* TIMEREN, TIMERPRE = /256, TIMERSIZE = 32 bit */
 /* Base timers: channel c at 0x25000 + 0x40 c (c < 4), 0x25200 + 0x40 (c - 4). */
@@ -298,8 +300,9 @@ static void pause_sources(void)
     wdt_write(SWWDT, 0, 0);
     REG32(DTIM + DT_CONTROL) = 0;                /* dual timer 1 */
     for (i = 0; i < 8u; i++) REG16(BT_BASE(i) + BT_TMCR) &= (uint16_t)~TMCR_CTEN;
-    /* Timer2 becomes the DSMC's timeout clock: free-running down from 0xFFFFFFFF. */
-    REG32(timer + DT_CONTROL) = 0;
+    /* Timer2 becomes the DSMC's timeout clock: free-running down from 0xFFFFFFFF (32-bit before the
+     * Load write, else the count starts at 0xFFFF and expires within half a second). */
+    REG32(timer + DT_CONTROL) = DT_FREE_RUNNING_32BIT_DIV256 & ~DT_ENABLE;
     REG32(timer) = 0xFFFFFFFFu;
     REG32(timer + DT_CONTROL) = DT_FREE_RUNNING_32BIT_DIV256;
 }
@@ -354,7 +357,8 @@ static void restore_io(const uint32_t *w)
     for (i = 0; i < 2u; i++) {
         const uint32_t *d = w + W_DTIM + 3u * i;   /* Value, Control, BGLoad */
         uint32_t t = DTIM + DT_TIMER2 * i;
-        REG32(t + DT_CONTROL) = 0;
+        REG32(t + DT_CONTROL) = d[1] & ~DT_ENABLE;   /* size first: a 16-bit Load write would truncate */
+        if (i == 1u) REG32(t + DT_INTCLR) = 1;       /* Timer2's expiry as the timeout clock is ours, not the application's */
         REG32(t) = d[0];             /* Load: the current count continues from the captured Value */
         REG32(t + DT_BGLOAD) = d[2]; /* the reload from the next period on, without touching the count */
         REG32(t + DT_CONTROL) = d[1];

@@ -99,8 +99,18 @@ internal sealed class HostCommand : ICliCommand
     /// <summary>Prints each system's console lines with a short id prefix.</summary>
     internal static void AttachConsoles(MigrationHost host, TextWriter output)
     {
-        host.SystemArrived += (_, e) =>
+        // Arrivals, and systems a restarted host resumes from its state directory (they do not arrive again).
+        var attached = new HashSet<Guid>();
+        EventHandler<HostedSystemEventArgs> attach = (_, e) =>
         {
+            lock (attached)
+            {
+                if (!attached.Add(e.System.Id))
+                {
+                    return;
+                }
+            }
+
             string prefix = $"[{e.System.Id.ToString("N")[..8]}] ";
             var pending = new StringBuilder();
             e.System.Console.Output += bytes =>
@@ -121,6 +131,8 @@ internal sealed class HostCommand : ICliCommand
                 }
             };
         };
+        host.SystemArrived += attach;
+        host.SystemResumed += attach;
         host.SystemFaulted += (_, e) =>
         {
             lock (output)

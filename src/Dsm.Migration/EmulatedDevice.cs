@@ -322,6 +322,32 @@ public sealed class EmulatedDevice : IDisposable
         }
     }
 
+    private readonly record struct QuietLink(long Traffic, double SinceGuestSeconds, long SinceWallTimestamp);
+
+    // Unthrottled, the guest runs faster than real time: while the DSMC waits for the host in silence, its
+    // reply timeouts (guest time) would expire before the host had that long in wall time. So during a session
+    // the guest never outruns the wall clock while the link is quiet; bytes flowing run at full speed.
+    private void KeepTimeoutsReal(double guestSeconds, ref QuietLink quiet)
+    {
+        if (_options.Pacing != PacingMode.Deterministic || TriggeredAt is null || Halted)
+        {
+            return;
+        }
+
+        long traffic = LinkBytesSent + (_link?.BytesReceived ?? 0);
+        if (traffic != quiet.Traffic)
+        {
+            quiet = new QuietLink(traffic, guestSeconds, System.Diagnostics.Stopwatch.GetTimestamp());
+            return;
+        }
+
+        double ahead = guestSeconds - quiet.SinceGuestSeconds - System.Diagnostics.Stopwatch.GetElapsedTime(quiet.SinceWallTimestamp).TotalSeconds;
+        if (ahead > 0.001)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(Math.Min(ahead, 0.02)));
+        }
+    }
+
     private bool Holds(InstantCondition condition) => condition switch
     {
         InstantCondition.Isr => Machine.Cpu.Ipsr != 0,
@@ -343,6 +369,7 @@ public sealed class EmulatedDevice : IDisposable
         var timed = (_options.Trigger is DeviceTrigger.Several several ? several.Triggers : _options.Trigger is null ? [] : [_options.Trigger])
             .Where(t => t is DeviceTrigger.After or DeviceTrigger.AtInstruction).ToList();
         double? haltedAtSeconds = null;
+        var quiet = new QuietLink(-1, 0, 0);
         while (true)
         {
             ulong before = Machine.Scheduler.Now;
@@ -356,6 +383,7 @@ public sealed class EmulatedDevice : IDisposable
 
             var result = Machine.Run(budget, cancellationToken);
             guestSeconds += (Machine.Scheduler.Now - before) / (double)Math.Max(1u, Machine.Scheduler.CoreClockHz);
+            KeepTimeoutsReal(guestSeconds, ref quiet);
             for (int i = 0; i < timed.Count; i++)
             {
                 bool due = timed[i] switch

@@ -158,6 +158,11 @@ public sealed class MigrationHost : IAsyncDisposable
         {
             _logger.LogWarning("Migration from {Remote} did not complete: {Reason}", remote, ex.Message);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // One bad session must never take the host (and every system on it) down.
+            _logger.LogError(ex, "Migration from {Remote} failed unexpectedly", remote);
+        }
     }
 
     /// <summary>Runs one migration session on a byte stream (a socket, a serial port's stream).</summary>

@@ -14,7 +14,7 @@ namespace Dsm.EndToEnd.Tests;
 public class ContinuityTests
 {
     private const int DefaultSeed = 20261126;
-    private const int Trials = 56;
+    private const int Trials = 52;
 
     public static int Seed => int.TryParse(Environment.GetEnvironmentVariable("DSM_E2E_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : DefaultSeed;
 

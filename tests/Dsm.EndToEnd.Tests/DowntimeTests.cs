@@ -14,9 +14,7 @@ public class DowntimeTests
     private const double SerialBitsPerByte = 10; // 8N1
 
     [TestCase("tcp", 7_500_000L)]
-    [TestCase("tcp", 12_345_678L)]
     [TestCase("115200", 7_500_000L)]
-    [TestCase("115200", 12_345_678L)]
     [CancelAfter(240_000)]
     public async Task DowntimeByPhase(string link, long at)
     {

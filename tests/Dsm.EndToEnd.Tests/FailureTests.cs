@@ -52,7 +52,7 @@ public class FailureTests
         Assert.Multiple(() =>
         {
             Assert.That(verdict.Ok, Is.True, verdict.Detail + "\n" + device.Transcript());
-            Assert.That(Timeline.Of(device).Moved, Is.False);
+            Assert.That(Scenario.SaysMoved(device), Is.False);
             Assert.That(host.ConsoleLines, Is.Empty, "nothing ran on the host");
         });
         await AssertHostRunsNothingAfterRestartAsync(state);
@@ -77,7 +77,7 @@ public class FailureTests
         {
             Assert.That(proxy.Cut, Is.True, "the proxy cut the link");
             Assert.That(verdict.Ok, Is.True, verdict.Detail + "\n" + device.Transcript());
-            Assert.That(Timeline.Of(device).Moved, Is.False);
+            Assert.That(Scenario.SaysMoved(device), Is.False);
             Assert.That(host.ConsoleLines, Is.Empty, "nothing ran on the host\n" + host.Process.Transcript());
             Assert.That(host.StoredSystems, Is.Empty, "a half-received system is not kept");
         });
@@ -256,7 +256,7 @@ public class FailureTests
         Assert.Multiple(() =>
         {
             Assert.That(verdict.Ok, Is.True, verdict.Detail);
-            Assert.That(Timeline.Of(device).Moved, Is.False);
+            Assert.That(Scenario.SaysMoved(device), Is.False);
             Assert.That(host.Process.Err, Has.Some.Contains("Authentication"), host.Process.Transcript());
             Assert.That(host.ConsoleLines, Is.Empty);
             Assert.That(host.StoredSystems, Is.Empty);

@@ -80,9 +80,18 @@ internal static class Scenario
     /// <summary>The console of a device that never moved: continuous across the failed attempt (split in two halves for the check).</summary>
     public static ContinuityCheck.Verdict LocalContinuity(IReadOnlyList<string> lines)
     {
+        // The test stopped the device: its last line may be cut short by that, not by the migration.
+        if (lines.Count > 0 && !ContinuityCheck.ChecksumValid(lines[^1]))
+        {
+            lines = lines.Take(lines.Count - 1).ToList();
+        }
+
         int half = lines.Count / 2;
         return ContinuityCheck.Evaluate(lines.Take(half).ToList(), lines.Skip(half).ToList());
     }
+
+    /// <summary>Whether a device process said the system moved away (a killed device prints no timeline).</summary>
+    public static bool SaysMoved(DsmProcess device) => device.Err.Any(l => l.Contains("moved to the host", StringComparison.Ordinal));
 
     /// <summary>Task A's last sequence number on a console.</summary>
     public static int LastSequence(IEnumerable<string> lines) =>

@@ -6,6 +6,7 @@ namespace Dsm.EndToEnd.Tests;
 /// <summary>One <c>dsm</c> process (started from the built dsm.dll with <c>dotnet</c>), its output captured line by line.</summary>
 internal sealed class DsmProcess : IDisposable
 {
+    private static readonly List<Process> Started = [];
     private readonly Process _process;
     private readonly List<string> _out = [];
     private readonly List<string> _err = [];
@@ -34,6 +35,11 @@ internal sealed class DsmProcess : IDisposable
         _process.OutputDataReceived += (_, e) => Add(_out, e.Data, _outClosed);
         _process.ErrorDataReceived += (_, e) => Add(_err, e.Data, _errClosed);
         _process.Start();
+        lock (Started)
+        {
+            Started.Add(_process);
+        }
+
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -69,6 +75,29 @@ internal sealed class DsmProcess : IDisposable
     }
 
     public static DsmProcess Start(string name, params string[] arguments) => new(name, arguments);
+
+    /// <summary>Kills every process the tests started that still runs (a failed test must not leave a host running).</summary>
+    public static void KillAll()
+    {
+        lock (Started)
+        {
+            foreach (var process in Started)
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
+
+            Started.Clear();
+        }
+    }
 
     /// <summary>Waits until a line of standard error matches, and returns the match.</summary>
     public Task<Match> WaitForErrorAsync(string pattern, TimeSpan timeout) => WaitForAsync(_err, new Regex(pattern), timeout);

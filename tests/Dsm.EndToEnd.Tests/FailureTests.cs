@@ -142,12 +142,8 @@ public class FailureTests
     public async Task HostKilledRightAfterCommitted_RestartResumesTheSystemFromDisk()
     {
         string state = Scenario.TempDirectory("committed");
-        var host = await HostProcess.StartAsync(state);
-        using var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, Trigger);
-        await host.Process.WaitForErrorAsync("committed: COMMITTED sent", Scenario.Long);
-        host.Process.Kill();
-        var beforeKill = host.ConsoleLines;
-        host.Dispose();
+        IReadOnlyList<string> beforeKill = [];
+        using var device = await KillHostRightAfterCommittedAsync(state, host => beforeKill = host.ConsoleLines);
 
         // The device got COMMITTED: it stops for good (the host may or may not have seen its DONE).
         Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
@@ -170,11 +166,7 @@ public class FailureTests
     public async Task HostKilledRightAfterCommitted_WithoutTheOperator_AnUnconfirmedSystemIsHeldNotRun()
     {
         string state = Scenario.TempDirectory("held");
-        var host = await HostProcess.StartAsync(state);
-        using var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, Trigger);
-        await host.Process.WaitForErrorAsync("committed: COMMITTED sent", Scenario.Long);
-        host.Process.Kill();
-        host.Dispose();
+        using var device = await KillHostRightAfterCommittedAsync(state, _ => { });
         Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
         string handOver = File.ReadAllText(Directory.GetFiles(state, "*.state").Single()).Trim();
 
@@ -298,6 +290,26 @@ public class FailureTests
             Assert.That(host.ConsoleLines, Is.Empty);
             Assert.That(host.StoredSystems, Is.Empty);
         });
+    }
+
+    // Starts a host and a device, and kills the host as soon as it logs that COMMITTED went out.
+    private static async Task<DsmProcess> KillHostRightAfterCommittedAsync(string state, Action<HostProcess> beforeKill)
+    {
+        using var host = await HostProcess.StartAsync(state);
+        var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, Trigger);
+        try
+        {
+            await host.Process.WaitForErrorAsync("committed: COMMITTED sent", Scenario.Long);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+
+        host.Process.Kill();
+        beforeKill(host);
+        return device;
     }
 
     private static async Task AssertHostRunsNothingAfterRestartAsync(string state)

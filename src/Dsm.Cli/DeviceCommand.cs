@@ -130,7 +130,7 @@ internal sealed class DeviceCommand : ICliCommand
 
         if (device.HaltedWallClock is { } halted)
         {
-            line.Append(inv, $" halted-wall={Micros(halted)}");
+            line.Append(inv, $" halted-wall={Micros(halted)} halted-cycles={device.HaltedAt}");
         }
 
         line.Append(inv, $" moved={(device.Halted ? 1 : 0)} pc-now=0x{device.Machine.Cpu.Pc:X8}");

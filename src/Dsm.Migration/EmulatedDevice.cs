@@ -184,6 +184,7 @@ public sealed class EmulatedDevice : IDisposable
     private readonly DeviceLinkChannel? _link;
     private long _linkBytes;
     private int _lastConsoleByte = '\n';
+    private bool _awaitingFirstByte = true;
 
     private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, Mb9bf506nBoard board, ElfImage image, DeviceLinkChannel? link, ILogger logger)
     {
@@ -197,8 +198,11 @@ public sealed class EmulatedDevice : IDisposable
         _statusAddress = image.FindSymbol("dsmc_local")?.Address;
         board.Serial[options.LinkChannel].FrameTransmitted += (_, time) =>
         {
-            if (Interlocked.Increment(ref _linkBytes) == 1)
+            Interlocked.Increment(ref _linkBytes);
+            if (_awaitingFirstByte)
             {
+                // The first byte of the latest attempt (a failed attempt may precede it).
+                _awaitingFirstByte = false;
                 FirstLinkByteAt = time;
                 FirstLinkByteWallClock = DateTimeOffset.UtcNow;
             }
@@ -222,7 +226,7 @@ public sealed class EmulatedDevice : IDisposable
     /// <summary>Virtual time (cycles) at which the trigger fired, or null.</summary>
     public ulong? TriggeredAt { get; private set; }
 
-    /// <summary>Virtual time (cycles) of the first byte on the link, or null.</summary>
+    /// <summary>Virtual time (cycles) of the first byte on the link after the latest trigger, or null.</summary>
     public ulong? FirstLinkByteAt { get; private set; }
 
     /// <summary>The host's clock when the first byte left on the link, or null.</summary>
@@ -233,6 +237,9 @@ public sealed class EmulatedDevice : IDisposable
 
     /// <summary>The host's clock when the DSMC stopped the device, or null.</summary>
     public DateTimeOffset? HaltedWallClock { get; private set; }
+
+    /// <summary>Virtual time (cycles) at which the DSMC was seen to have stopped the device, or null.</summary>
+    public ulong? HaltedAt { get; private set; }
 
     /// <summary>Bytes that reached a connected host (a TCP link), and bytes the device took from it.</summary>
     public (long Sent, long Received)? LinkTraffic => _link is null ? null : (_link.BytesSent, _link.BytesReceived);
@@ -300,6 +307,7 @@ public sealed class EmulatedDevice : IDisposable
         }
 
         TriggeredAt = Machine.Scheduler.Now;
+        _awaitingFirstByte = true;
         var cpu = Machine.Cpu;
         var instant = new TriggerInstant(cpu.Instructions, Machine.Scheduler.Now, cpu.Pc, cpu.Ipsr, cpu.Primask, cpu.Basepri, _lastConsoleByte != '\n', DateTimeOffset.UtcNow);
         TriggeredInstant = instant;
@@ -407,6 +415,7 @@ public sealed class EmulatedDevice : IDisposable
                 {
                     haltedAtSeconds = guestSeconds;
                     HaltedWallClock = DateTimeOffset.UtcNow;
+                    HaltedAt = Machine.Scheduler.Now;
                     _logger.LogInformation("The DSMC stopped the device: the system lives on the host now");
                 }
                 else if (guestSeconds - haltedAtSeconds >= _options.StoppedLinger.TotalSeconds)

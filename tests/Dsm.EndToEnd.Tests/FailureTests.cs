@@ -61,11 +61,11 @@ public class FailureTests
     [TestCase(100)]
     [TestCase(3000)]
     [CancelAfter(180_000)]
-    public async Task LinkCutMidStream_TheDeviceRestoresAndContinues(int deviceBytes)
+    public async Task LinkCutMidStreamForGood_TheDeviceRestoresAndContinues(int deviceBytes)
     {
         string state = Scenario.TempDirectory("cut");
         using var host = await HostProcess.StartAsync(state);
-        await using var proxy = new FaultyProxy(host.Port) { CutAfterDeviceBytes = deviceBytes };
+        await using var proxy = new FaultyProxy(host.Port) { CutAfterDeviceBytes = deviceBytes, RefuseAfterCut = true };
         using var device = Scenario.StartDevice(Repo.SampleFirmware, proxy.Port, Trigger);
         await device.WaitForErrorAsync("DSM trigger", Scenario.Long);
         int triggerSeq = Scenario.LastSequence(device.Out);
@@ -83,7 +83,11 @@ public class FailureTests
         });
     }
 
-    /// <summary>Flipped bits and dropped bytes on the line: either recovered (the move completes) or cleanly aborted (the device runs on); never both, never a half.</summary>
+    /// <summary>
+    /// Flipped bits and dropped bytes on the line, or a link cut and reconnected: either recovered (the move
+    /// completes; after a reconnection the DSMC's resent HELLO starts a fresh session) or cleanly aborted (the
+    /// device runs on); never both, never a half.
+    /// </summary>
     [TestCase("flip-to-host", 40)]
     [TestCase("flip-to-host", 2500)]
     [TestCase("flip-to-host", 5200)]
@@ -93,6 +97,8 @@ public class FailureTests
     [TestCase("flip-to-device", 120)]
     [TestCase("drop-to-device", 60)]
     [TestCase("flip-every-97", 0)]
+    [TestCase("cut-then-reconnect", 100)]
+    [TestCase("cut-then-reconnect", 3000)]
     [CancelAfter(180_000)]
     public async Task CorruptOrDroppedBytes_RecoveredOrCleanlyAborted(string fault, int offset)
     {
@@ -104,6 +110,7 @@ public class FailureTests
         using var host = await HostProcess.StartAsync(state);
         await using var proxy = new FaultyProxy(host.Port)
         {
+            CutAfterDeviceBytes = fault == "cut-then-reconnect" ? offset : null,
             ToHost = fault switch { "flip-to-host" => flip, "drop-to-host" => drop, "drop-run-to-host" => dropRun, "flip-every-97" => flipEvery, _ => null },
             ToDevice = fault switch { "flip-to-device" => flip, "drop-to-device" => drop, _ => null },
         };
@@ -118,7 +125,8 @@ public class FailureTests
             // Aborted: the device went on by itself; the host must hold nothing runnable.
             device.Kill();
             var local = Scenario.LocalContinuity(device.Out);
-            TestContext.Out.WriteLine($"{fault}@{offset}: aborted, the device continued: {local.Detail}");
+            TestContext.Out.WriteLine($"{fault}@{offset}: aborted, the device continued: {local.Detail}; host: " +
+                string.Join(" | ", host.Process.Err.Where(l => l.Contains("warning: Migration", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal))));
             Assert.Multiple(() =>
             {
                 Assert.That(local.Ok, Is.True, local.Detail + "\n" + device.Transcript());

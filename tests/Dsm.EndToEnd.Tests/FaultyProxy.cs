@@ -40,6 +40,9 @@ internal sealed class FaultyProxy : IAsyncDisposable
     /// <summary>Cuts the first connection once this many device bytes have passed.</summary>
     public long? CutAfterDeviceBytes { get; init; }
 
+    /// <summary>After the cut, refuse every new connection (the host is gone for good), else pass them untouched.</summary>
+    public bool RefuseAfterCut { get; init; }
+
     /// <summary>Bytes the device sent through the proxy (all connections).</summary>
     public long DeviceBytes => Interlocked.Read(ref _deviceBytes);
 
@@ -102,6 +105,11 @@ internal sealed class FaultyProxy : IAsyncDisposable
                     if (cutAfter is { } limit && offset >= limit)
                     {
                         Cut = true;
+                        if (RefuseAfterCut)
+                        {
+                            _listener.Stop();
+                        }
+
                         if (n > 0)
                         {
                             await to.SendAsync(output.AsMemory(0, n), SocketFlags.None, link.Token);

@@ -21,9 +21,9 @@ public class DowntimeTests
         string state = Scenario.TempDirectory("downtime");
         using var host = await HostProcess.StartAsync(state);
         string[] extra = link == "115200" ? ["--baud", "115200"] : [];
-        // A fallback trigger 40 M instructions later if the first attempt aborts (a starved machine): the
+        // A fallback trigger at 12 s of guest time if the first attempt aborts (a starved machine): the
         // figures are then those of the attempt that moved the system.
-        using var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, $"at={at};at={at + 40_000_000}", extra);
+        using var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, $"at={at};after=12s", extra);
         try
         {
             Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());

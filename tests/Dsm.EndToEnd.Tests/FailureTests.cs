@@ -14,6 +14,10 @@ public class FailureTests
     // Instruction counts of the trigger: about 1 s of guest time after reset.
     private const string Trigger = "at=7500000";
 
+    // For tests that need the move to happen: a second trigger at 12 s of guest time should the first attempt
+    // abort on a starved machine (after any first session has ended).
+    private const string TriggerWithFallback = "at=7500000;after=12s";
+
     // The DSMC gives up after its reply timeout and retries (1 s x 3 in the sample): 6 s of guest time is past that.
     private const int LinesPastGivingUp = 60;
 
@@ -224,12 +228,12 @@ public class FailureTests
         // The device (same firmware, same device id) moves, then is started again and moves again: two systems, each continuous.
         string state = Scenario.TempDirectory("twice");
         using var host = await HostProcess.StartAsync(state);
-        using (var first = Scenario.StartDevice(Repo.SampleFirmware, host.Port, Trigger))
+        using (var first = Scenario.StartDevice(Repo.SampleFirmware, host.Port, TriggerWithFallback))
         {
             Assert.That(await first.WaitForExitAsync(Scenario.Long), Is.Zero, first.Transcript());
         }
 
-        using var second = Scenario.StartDevice(Repo.SampleFirmware, host.Port, "at=9000000");
+        using var second = Scenario.StartDevice(Repo.SampleFirmware, host.Port, "at=9000000;after=12s");
         Assert.That(await second.WaitForExitAsync(Scenario.Long), Is.Zero, second.Transcript());
         await host.Process.WaitUntilAsync(_ => host.Process.Err.Count(l => l.Contains("first instruction", StringComparison.Ordinal)) == 2, Scenario.Long, "both systems running");
         Assert.That(host.StoredSystems, Has.Count.EqualTo(2));
@@ -272,7 +276,7 @@ public class FailureTests
         File.WriteAllText(keys, $"{Convert.ToHexString("dsm-sample-fm3\0\0"u8)} hex:{Convert.ToHexString("devkey-A"u8)}\n");
         string state = Scenario.TempDirectory("right-key");
         using var host = await HostProcess.StartAsync(state, Path.GetDirectoryName(firmware), "--keys", keys);
-        using var device = Scenario.StartDevice(firmware, host.Port, Trigger);
+        using var device = Scenario.StartDevice(firmware, host.Port, TriggerWithFallback);
         Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript() + host.Process.Transcript());
         await host.WaitForTaskALinesAsync(3, Scenario.Long);
         var verdict = ContinuityCheck.Evaluate(device.Out, host.ConsoleLines);
@@ -304,7 +308,7 @@ public class FailureTests
     private static async Task<DsmProcess> KillHostRightAfterCommittedAsync(string state, Action<HostProcess> beforeKill)
     {
         using var host = await HostProcess.StartAsync(state);
-        var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, Trigger);
+        var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, TriggerWithFallback);
         try
         {
             await host.Process.WaitForErrorAsync("committed: COMMITTED sent", Scenario.Long);

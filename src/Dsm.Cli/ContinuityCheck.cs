@@ -13,6 +13,13 @@ internal static class ContinuityCheck
 
     public static Verdict Evaluate(IReadOnlyList<string> deviceLines, IReadOnlyList<string> hostLines)
     {
+        // A move in the middle of a line: the device printed its start, the host prints the rest.
+        if (deviceLines.Count > 0 && hostLines.Count > 0 && !ChecksumValid(deviceLines[^1]) && ChecksumValid(deviceLines[^1] + hostLines[0]))
+        {
+            deviceLines = [.. deviceLines.Take(deviceLines.Count - 1), deviceLines[^1] + hostLines[0]];
+            hostLines = hostLines.Skip(1).ToList();
+        }
+
         var problems = new List<string>();
         foreach (var line in deviceLines.Concat(hostLines))
         {
@@ -38,6 +45,35 @@ internal static class ContinuityCheck
             }
         }
 
+        // The RTOS tick goes on: task A reports every period of ticks, so consecutive lines' ticks differ by one period.
+        var ticks = Fields(deviceLines.Concat(hostLines), "A ", "tick");
+        for (int i = 2; i < ticks.Count; i++)
+        {
+            if (ticks[i] - ticks[i - 1] != ticks[1] - ticks[0])
+            {
+                problems.Add($"RTOS tick jumps from {ticks[i - 1]} to {ticks[i]} (period {ticks[1] - ticks[0]})");
+            }
+        }
+
+        // Task C's reports (timer interrupts through a queue) keep their numbering and cadence across the move.
+        var cSeq = Fields(deviceLines.Concat(hostLines), "C ", "seq");
+        var cCount = Fields(deviceLines.Concat(hostLines), "C ", "count");
+        for (int i = 1; i < cSeq.Count; i++)
+        {
+            if (cSeq[i] != cSeq[i - 1] + 1)
+            {
+                problems.Add($"task C report sequence jumps from {cSeq[i - 1]} to {cSeq[i]}");
+            }
+        }
+
+        for (int i = 2; i < cCount.Count; i++)
+        {
+            if (cCount[i] - cCount[i - 1] != cCount[1] - cCount[0])
+            {
+                problems.Add($"task C timer count jumps from {cCount[i - 1]} to {cCount[i]}");
+            }
+        }
+
         if (hostSeq.Count == 0)
         {
             problems.Add("the host printed no task A line");
@@ -48,6 +84,28 @@ internal static class ContinuityCheck
         return new Verdict(problems.Count == 0, last, first, hostLines.Count, problems.Count == 0
             ? $"sequence {(deviceSeq.Count > 0 ? deviceSeq[0] : 0)}..{last} on the device, {first}..{(hostSeq.Count > 0 ? hostSeq[^1] : 0)} on the host: none lost, repeated or altered"
             : string.Join("; ", problems));
+    }
+
+    // The decimal field NAME=... of every line starting with PREFIX (checksum-invalid lines are reported above).
+    private static List<long> Fields(IEnumerable<string> lines, string prefix, string name)
+    {
+        var result = new List<long>();
+        string key = " " + name + "=";
+        foreach (var line in lines)
+        {
+            int at = line.IndexOf(key, StringComparison.Ordinal);
+            if (line.StartsWith(prefix, StringComparison.Ordinal) && !line.StartsWith("C GAP", StringComparison.Ordinal) && at > 0)
+            {
+                int start = at + key.Length;
+                int end = line.IndexOf(' ', start);
+                if (long.TryParse(line.AsSpan(start, (end < 0 ? line.Length : end) - start), NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+                {
+                    result.Add(value);
+                }
+            }
+        }
+
+        return result;
     }
 
     private static List<int> Sequences(IEnumerable<string> lines)

@@ -111,20 +111,21 @@ internal sealed class DemoCommand : ICliCommand
             var endpoint = await listening.Task.ConfigureAwait(false);
 
             output.WriteLine($"dsm demo: device {board.ToUpperInvariant()} running {Path.GetFileName(firmware)}; host listening on {endpoint}");
+            var deviceConsole = new LineSplitter(line =>
+            {
+                lock (deviceLines)
+                {
+                    deviceLines.Add(line);
+                }
+
+                Print(output, "device | ", line);
+            });
             using var device = EmulatedDevice.Create(new EmulatedDeviceOptions
             {
                 FirmwarePath = firmware,
                 Board = board,
                 Link = $"tcp:{endpoint.Address}:{endpoint.Port}",
-                ConsoleOutput = new LineSplitter(line =>
-                {
-                    lock (deviceLines)
-                    {
-                        deviceLines.Add(line);
-                    }
-
-                    Print(output, "device | ", line);
-                }),
+                ConsoleOutput = deviceConsole,
                 Pacing = arguments.Has("realtime") ? PacingMode.RealTime : PacingMode.Deterministic,
                 Trigger = trigger is DeviceTrigger.After ? trigger : new DeviceTrigger.After(TimeSpan.FromSeconds(1.5), trigger),
             }, loggerFactory);
@@ -158,6 +159,7 @@ internal sealed class DemoCommand : ICliCommand
             }, CancellationToken.None);
 
             var deviceResult = await deviceRun.ConfigureAwait(false);
+            deviceConsole.Complete(); // a move mid-line leaves the line's start on the device
             await progress.ConfigureAwait(false);
             transferWatch.Stop();
             if (!device.Halted)

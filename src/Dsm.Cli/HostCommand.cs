@@ -21,7 +21,10 @@ internal sealed class HostCommand : ICliCommand
         system's console is printed with its id as prefix. Systems found in the state directory at start
         (a host restart) are resumed where they were. Firmware ELF files in the image directory are matched
         to devices by GNU build-id, so only flash blocks that differ cross the link. Ctrl+C stops the host
-        after snapshotting the running systems.
+        after snapshotting the running systems. With --keys FILE (lines "DEVICE-ID KEY"; the id as 32 hex digits
+        or as the firmware's text, the key as text or hex:...) a device must prove it holds its key, else it is
+        rejected and keeps running. A system whose hand-over stopped at COMMITTED (the host died before the
+        device's DONE) is held at restart unless --resume-committed says the device is known to have stopped.
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
@@ -31,6 +34,8 @@ internal sealed class HostCommand : ICliCommand
         new OptionSpec("state", "DIR", "Where systems are stored (default ./dsm-state)"),
         new OptionSpec("serial", "PORT:BAUD", "Also accept migrations on a serial port, e.g. /dev/ttyUSB0:115200"),
         new OptionSpec("list-every", "SECONDS", "Print the list of systems every SECONDS (default 10, 0: never)"),
+        new OptionSpec("keys", "FILE", "Device keys (DEVICE-ID KEY per line); with it, only devices that authenticate are accepted"),
+        new OptionSpec("resume-committed", null, "Also resume stored systems whose device never confirmed the stop (you know it stopped)"),
         new OptionSpec("verbose", null, "Log debug messages to standard error", 'v'),
     ];
 
@@ -42,12 +47,16 @@ internal sealed class HostCommand : ICliCommand
         }
 
         var endpoint = ParseEndpoint(arguments.Get("listen") ?? "127.0.0.1:7070");
-        long listEvery = arguments.GetPositiveInteger("list-every", 10);
+        long listEvery = arguments.Get("list-every") == "0" ? 0 : arguments.GetPositiveInteger("list-every", 10);
+        var keys = arguments.Get("keys") is { } keyFile ? DeviceKeyFile.Load(keyFile) : null;
         using var loggerFactory = CliLogging.Create(context.Error, arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Information);
         await using var host = new MigrationHost(new MigrationHostOptions
         {
             StateDirectory = arguments.Get("state") ?? Path.Combine(Environment.CurrentDirectory, "dsm-state"),
             ImageDirectory = arguments.Get("images"),
+            DeviceKeys = keys,
+            Receiver = new Protocol.MigrationReceiverOptions { RequireAuthentication = keys is not null },
+            ResumeCommittedSystems = arguments.Has("resume-committed"),
         }, loggerFactory);
         AttachConsoles(host, context.Out);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -90,8 +99,18 @@ internal sealed class HostCommand : ICliCommand
     /// <summary>Prints each system's console lines with a short id prefix.</summary>
     internal static void AttachConsoles(MigrationHost host, TextWriter output)
     {
-        host.SystemArrived += (_, e) =>
+        // Arrivals, and systems a restarted host resumes from its state directory (they do not arrive again).
+        var attached = new HashSet<Guid>();
+        EventHandler<HostedSystemEventArgs> attach = (_, e) =>
         {
+            lock (attached)
+            {
+                if (!attached.Add(e.System.Id))
+                {
+                    return;
+                }
+            }
+
             string prefix = $"[{e.System.Id.ToString("N")[..8]}] ";
             var pending = new StringBuilder();
             e.System.Console.Output += bytes =>
@@ -112,6 +131,8 @@ internal sealed class HostCommand : ICliCommand
                 }
             };
         };
+        host.SystemArrived += attach;
+        host.SystemResumed += attach;
         host.SystemFaulted += (_, e) =>
         {
             lock (output)

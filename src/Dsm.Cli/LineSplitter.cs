@@ -7,6 +7,20 @@ internal sealed class LineSplitter(Action<string> onLine) : Stream
 {
     private readonly StringBuilder _pending = new();
 
+    /// <summary>Hands over a last, unterminated line (a console cut mid-line by a migration).</summary>
+    public void Complete()
+    {
+        lock (_pending)
+        {
+            if (_pending.Length > 0)
+            {
+                string line = _pending.ToString();
+                _pending.Clear();
+                onLine(line);
+            }
+        }
+    }
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         lock (_pending)

@@ -21,6 +21,11 @@ public abstract record DeviceTrigger
     public static DeviceTrigger Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Contains(';', StringComparison.Ordinal))
+        {
+            return new Several(text.Split(';').Select(Parse).ToList());
+        }
+
         if (text == "nmi")
         {
             return new NmiPin();
@@ -41,6 +46,11 @@ public abstract record DeviceTrigger
             return new ExternalInterrupt(channel);
         }
 
+        if (text.StartsWith("at=", StringComparison.Ordinal))
+        {
+            return ParseAt(text);
+        }
+
         if (text.StartsWith("after=", StringComparison.Ordinal))
         {
             string value = text[6..];
@@ -52,7 +62,36 @@ public abstract record DeviceTrigger
             }
         }
 
-        throw new FormatException($"'{text}' is not a trigger: use after=2s, after=500ms, exti=N (0-15), nmi, watchdog (FM3) or console (MPS2).");
+        throw new FormatException($"'{text}' is not a trigger: use after=2s, after=500ms, at=N[,when=isr|critical|midline][,via=nmi|exti=N|watchdog], exti=N (0-15), nmi, watchdog (FM3) or console (MPS2).");
+    }
+
+    private static AtInstruction ParseAt(string text)
+    {
+        var parts = text.Split(',');
+        if (!ulong.TryParse(parts[0].AsSpan(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong count))
+        {
+            throw new FormatException($"'{text}': at=N needs an instruction count.");
+        }
+
+        var when = InstantCondition.Any;
+        DeviceTrigger then = new BoardDefault();
+        foreach (string part in parts.Skip(1))
+        {
+            if (part.StartsWith("when=", StringComparison.Ordinal) && Enum.TryParse(part[5..], ignoreCase: true, out InstantCondition parsed))
+            {
+                when = parsed;
+            }
+            else if (part.StartsWith("via=", StringComparison.Ordinal) && part[4..] is { } via && !via.StartsWith("a", StringComparison.Ordinal))
+            {
+                then = Parse(via);
+            }
+            else
+            {
+                throw new FormatException($"'{text}': unknown part '{part}' (use when=isr|critical|midline|any, via=nmi|exti=N|watchdog).");
+            }
+        }
+
+        return new AtInstruction(count, when, then);
     }
 
     /// <summary>The board's usual trigger: external interrupt 0 on the FM3, the console command byte on the MPS2.</summary>
@@ -75,11 +114,51 @@ public abstract record DeviceTrigger
     /// <summary>The software watchdog's warning interrupt (IRQ 1), as a watchdog about to expire raises it.</summary>
     public sealed record WatchdogWarning : DeviceTrigger;
 
+    /// <summary>
+    /// <paramref name="Then"/> at the first instruction boundary at or after <paramref name="Count"/> instructions
+    /// from reset where <paramref name="When"/> holds: a deterministic, reproducible instant.
+    /// </summary>
+    /// <param name="Count">Instructions executed since reset.</param>
+    /// <param name="When">What the device must be doing at that instant.</param>
+    /// <param name="Then">The trigger to fire.</param>
+    public sealed record AtInstruction(ulong Count, InstantCondition When, DeviceTrigger Then) : DeviceTrigger;
+
+    /// <summary>Several timed triggers (<c>T1;T2</c>), e.g. a second migration after a first that failed.</summary>
+    /// <param name="Triggers">The triggers, each fired when its time comes.</param>
+    public sealed record Several(IReadOnlyList<DeviceTrigger> Triggers) : DeviceTrigger;
+
     /// <summary><paramref name="Then"/> after <paramref name="Delay"/> of the device's virtual time.</summary>
     /// <param name="Delay">Virtual time from reset.</param>
     /// <param name="Then">The trigger to fire.</param>
     public sealed record After(TimeSpan Delay, DeviceTrigger Then) : DeviceTrigger;
 }
+
+/// <summary>What the device must be doing at an <see cref="DeviceTrigger.AtInstruction"/> instant.</summary>
+public enum InstantCondition
+{
+    /// <summary>Any instruction boundary.</summary>
+    Any,
+
+    /// <summary>Inside an exception handler (IPSR not zero).</summary>
+    Isr,
+
+    /// <summary>Inside a critical section: PRIMASK set or BASEPRI raised.</summary>
+    Critical,
+
+    /// <summary>While the console is in the middle of a line (some of its characters sent, not the newline).</summary>
+    MidLine,
+}
+
+/// <summary>Where the device was when the DSM trigger fired.</summary>
+/// <param name="Instructions">Instructions executed since reset.</param>
+/// <param name="Cycles">Virtual time (core cycles).</param>
+/// <param name="Pc">The next instruction.</param>
+/// <param name="Ipsr">The active exception (0 in thread mode).</param>
+/// <param name="Primask">PRIMASK.</param>
+/// <param name="Basepri">BASEPRI.</param>
+/// <param name="MidLine">Whether the console was in the middle of a line.</param>
+/// <param name="WallClock">When it fired, by the host's clock.</param>
+public sealed record TriggerInstant(ulong Instructions, ulong Cycles, uint Pc, uint Ipsr, uint Primask, uint Basepri, bool MidLine, DateTimeOffset WallClock);
 
 /// <summary>Options of an <see cref="EmulatedDevice"/>.</summary>
 public sealed class EmulatedDeviceOptions
@@ -107,6 +186,9 @@ public sealed class EmulatedDeviceOptions
 
     /// <summary>When to trigger the migration; null waits for <see cref="EmulatedDevice.Trigger"/>.</summary>
     public DeviceTrigger? Trigger { get; init; }
+
+    /// <summary>Guest time the stopped device keeps serving its link (answering a repeated COMMITTED) before <see cref="EmulatedDevice.Run"/> returns.</summary>
+    public TimeSpan StoppedLinger { get; init; } = TimeSpan.FromSeconds(0.25);
 }
 
 /// <summary>
@@ -120,12 +202,15 @@ public sealed class EmulatedDevice : IDisposable
     private readonly ILogger _logger;
     private readonly DeviceBoard _board;
     private const byte DsmcStatusMoved = 2;
-    private const double DrainSeconds = 0.25;
     private readonly uint? _statusAddress;
+    private readonly DeviceLinkChannel? _link;
     private long _linkBytes;
+    private int _lastConsoleByte = '\n';
+    private bool _awaitingFirstByte = true;
 
-    private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, DeviceBoard board, ElfImage image, ILogger logger)
+    private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, DeviceBoard board, ElfImage image, DeviceLinkChannel? link, ILogger logger)
     {
+        _link = link;
         _options = options;
         Machine = machine;
         _board = board;
@@ -135,11 +220,15 @@ public sealed class EmulatedDevice : IDisposable
         _statusAddress = image.FindSymbol("dsmc_local")?.Address;
         board.Connect(machine, options.ConsoleChannel, options.LinkChannel, time =>
         {
-            if (Interlocked.Increment(ref _linkBytes) == 1)
+            Interlocked.Increment(ref _linkBytes);
+            if (_awaitingFirstByte)
             {
+                // The first byte of the latest attempt (a failed attempt may precede it).
+                _awaitingFirstByte = false;
                 FirstLinkByteAt = time;
+                FirstLinkByteWallClock = DateTimeOffset.UtcNow;
             }
-        });
+        }, frame => _lastConsoleByte = frame, link);
     }
 
     /// <summary>The machine running the firmware.</summary>
@@ -154,8 +243,23 @@ public sealed class EmulatedDevice : IDisposable
     /// <summary>Virtual time (cycles) at which the trigger fired, or null.</summary>
     public ulong? TriggeredAt { get; private set; }
 
-    /// <summary>Virtual time (cycles) of the first byte on the link, or null.</summary>
+    /// <summary>Virtual time (cycles) of the first byte on the link after the latest trigger, or null.</summary>
     public ulong? FirstLinkByteAt { get; private set; }
+
+    /// <summary>The host's clock when the first byte left on the link, or null.</summary>
+    public DateTimeOffset? FirstLinkByteWallClock { get; private set; }
+
+    /// <summary>Where the device was when the trigger fired, or null.</summary>
+    public TriggerInstant? TriggeredInstant { get; private set; }
+
+    /// <summary>The host's clock when the DSMC stopped the device, or null.</summary>
+    public DateTimeOffset? HaltedWallClock { get; private set; }
+
+    /// <summary>Virtual time (cycles) at which the DSMC was seen to have stopped the device, or null.</summary>
+    public ulong? HaltedAt { get; private set; }
+
+    /// <summary>Bytes that reached a connected host (a TCP link), and bytes the device took from it.</summary>
+    public (long Sent, long Received)? LinkTraffic => _link is null ? null : (_link.BytesSent, _link.BytesReceived);
 
     /// <summary>Whether the DSMC stopped the device for good (the system moved).</summary>
     public bool Halted
@@ -185,16 +289,19 @@ public sealed class EmulatedDevice : IDisposable
 
         var image = ElfImage.Load(options.FirmwarePath);
         var link = UartBackendSpec.Parse($"{options.LinkChannel}={options.Link}");
-        var definition = board.Definition(options.ConsoleChannel, link);
+        // A TCP link reconnects in the background: an absent host is an unplugged cable, not an error.
+        var tcpLink = link.Kind == "tcp" ? new DeviceLinkChannel(link.Host!, link.Port, loggerFactory.CreateLogger<EmulatedDevice>()) : null;
+        var definition = board.Definition(options.ConsoleChannel, tcpLink is null ? link : null);
         var machine = Machine.Create(definition, new MachineOptions { StandardOutput = options.ConsoleOutput, PacingMode = options.Pacing }, loggerFactory);
         try
         {
             machine.LoadElf(image);
             machine.Reset();
-            return new EmulatedDevice(options, machine, board, image, loggerFactory.CreateLogger<EmulatedDevice>());
+            return new EmulatedDevice(options, machine, board, image, tcpLink, loggerFactory.CreateLogger<EmulatedDevice>());
         }
         catch
         {
+            tcpLink?.Dispose();
             MachineResources.Release(machine);
             throw;
         }
@@ -207,7 +314,10 @@ public sealed class EmulatedDevice : IDisposable
     public static bool SupportsTrigger(string board, DeviceTrigger trigger)
     {
         ArgumentNullException.ThrowIfNull(trigger);
-        return BoardFor(board, null) is { } model && model.Fire(null, trigger is DeviceTrigger.After after ? after.Then : trigger, dryRun: true);
+        static DeviceTrigger Fired(DeviceTrigger t) => t switch { DeviceTrigger.After after => after.Then, DeviceTrigger.AtInstruction at => at.Then, _ => t };
+        return BoardFor(board, null) is { } model && (trigger is DeviceTrigger.Several several
+            ? several.Triggers.All(t => model.Fire(null, Fired(t), dryRun: true))
+            : model.Fire(null, Fired(trigger), dryRun: true));
     }
 
     private static DeviceBoard? BoardFor(string name, Stream? consoleOutput) => name.ToLowerInvariant() switch
@@ -221,25 +331,71 @@ public sealed class EmulatedDevice : IDisposable
     /// <param name="trigger">The trigger; defaults to the configured one, else the board's usual trigger.</param>
     public void Trigger(DeviceTrigger? trigger = null)
     {
-        trigger ??= _options.Trigger is DeviceTrigger.After after ? after.Then : _options.Trigger ?? new DeviceTrigger.BoardDefault();
+        trigger ??= _options.Trigger switch
+        {
+            DeviceTrigger.After after => after.Then,
+            DeviceTrigger.AtInstruction at => at.Then,
+            DeviceTrigger.Several => new DeviceTrigger.BoardDefault(),
+            null => new DeviceTrigger.BoardDefault(),
+            var t => t,
+        };
         Machine.Post(() => Fire(trigger));
     }
 
     private void Fire(DeviceTrigger trigger)
     {
-        if (trigger is DeviceTrigger.After after)
+        if (trigger is DeviceTrigger.After or DeviceTrigger.AtInstruction)
         {
-            Fire(after.Then);
+            Fire(trigger is DeviceTrigger.After a ? a.Then : ((DeviceTrigger.AtInstruction)trigger).Then);
             return;
         }
 
-        TriggeredAt ??= Machine.Scheduler.Now;
-        _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F3} s virtual", trigger, Machine.Scheduler.NowSeconds);
+        TriggeredAt = Machine.Scheduler.Now;
+        _awaitingFirstByte = true;
+        var cpu = Machine.Cpu;
+        var instant = new TriggerInstant(cpu.Instructions, Machine.Scheduler.Now, cpu.Pc, cpu.Ipsr, cpu.Primask, cpu.Basepri, _lastConsoleByte != '\n', DateTimeOffset.UtcNow);
+        TriggeredInstant = instant;
+        _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F6} s virtual: instruction {Instructions}, pc 0x{Pc:X8}, ipsr {Ipsr}, primask {Primask}, basepri 0x{Basepri:X2}, console {Line}",
+            trigger, Machine.Scheduler.NowSeconds, instant.Instructions, instant.Pc, instant.Ipsr, instant.Primask, instant.Basepri, instant.MidLine ? "mid-line" : "between lines");
         if (!_board.Fire(Machine, trigger, dryRun: false))
         {
             _logger.LogError("The {Board} device has no trigger {Trigger}: nothing fired", _options.Board, trigger);
         }
     }
+
+    private readonly record struct QuietLink(long Traffic, double SinceGuestSeconds, long SinceWallTimestamp);
+
+    // Unthrottled, the guest runs faster than real time: while the DSMC waits for the host in silence, its
+    // reply timeouts (guest time) would expire before the host had that long in wall time. So during a session
+    // the guest never outruns the wall clock while the link is quiet; bytes flowing run at full speed.
+    private void KeepTimeoutsReal(double guestSeconds, ref QuietLink quiet)
+    {
+        if (_options.Pacing != PacingMode.Deterministic || TriggeredAt is null || Halted)
+        {
+            return;
+        }
+
+        long traffic = LinkBytesSent + (_link?.BytesReceived ?? 0);
+        if (traffic != quiet.Traffic)
+        {
+            quiet = new QuietLink(traffic, guestSeconds, System.Diagnostics.Stopwatch.GetTimestamp());
+            return;
+        }
+
+        double ahead = guestSeconds - quiet.SinceGuestSeconds - System.Diagnostics.Stopwatch.GetElapsedTime(quiet.SinceWallTimestamp).TotalSeconds;
+        if (ahead > 0.001)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(Math.Min(ahead, 0.02)));
+        }
+    }
+
+    private bool Holds(InstantCondition condition) => condition switch
+    {
+        InstantCondition.Isr => Machine.Cpu.Ipsr != 0,
+        InstantCondition.Critical => Machine.Cpu.Primask != 0 || Machine.Cpu.Basepri != 0,
+        InstantCondition.MidLine => _lastConsoleByte != '\n',
+        _ => true,
+    };
 
     /// <summary>
     /// Runs the firmware until the DSMC stops the device after a completed migration, the guest exits or
@@ -251,17 +407,37 @@ public sealed class EmulatedDevice : IDisposable
     {
         // Seconds of guest time, integrated slice by slice: the core clock changes when firmware starts the PLL.
         double guestSeconds = 0;
-        var pending = _options.Trigger as DeviceTrigger.After;
+        var timed = (_options.Trigger is DeviceTrigger.Several several ? several.Triggers : _options.Trigger is null ? [] : [_options.Trigger])
+            .Where(t => t is DeviceTrigger.After or DeviceTrigger.AtInstruction).ToList();
         double? haltedAtSeconds = null;
+        var quiet = new QuietLink(-1, 0, 0);
         while (true)
         {
             ulong before = Machine.Scheduler.Now;
-            var result = Machine.Run(20_000, cancellationToken);
-            guestSeconds += (Machine.Scheduler.Now - before) / (double)Math.Max(1u, Machine.Scheduler.CoreClockHz);
-            if (pending is not null && guestSeconds >= pending.Delay.TotalSeconds)
+            long budget = 20_000;
+            foreach (var at in timed.OfType<DeviceTrigger.AtInstruction>())
             {
-                Fire(pending.Then);
-                pending = null;
+                // Run exactly up to the instant, then one instruction at a time until the condition holds.
+                ulong done = Machine.Cpu.Instructions;
+                budget = Math.Min(budget, done < at.Count ? (long)Math.Min(20_000, at.Count - done) : 1);
+            }
+
+            var result = Machine.Run(budget, cancellationToken);
+            guestSeconds += (Machine.Scheduler.Now - before) / (double)Math.Max(1u, Machine.Scheduler.CoreClockHz);
+            KeepTimeoutsReal(guestSeconds, ref quiet);
+            for (int i = 0; i < timed.Count; i++)
+            {
+                bool due = timed[i] switch
+                {
+                    DeviceTrigger.After after => guestSeconds >= after.Delay.TotalSeconds,
+                    DeviceTrigger.AtInstruction at => Machine.Cpu.Instructions >= at.Count && Holds(at.When),
+                    _ => false,
+                };
+                if (due)
+                {
+                    Fire(timed[i]);
+                    timed.RemoveAt(i--);
+                }
             }
 
             if (Halted)
@@ -271,9 +447,11 @@ public sealed class EmulatedDevice : IDisposable
                 if (haltedAtSeconds is null)
                 {
                     haltedAtSeconds = guestSeconds;
+                    HaltedWallClock = DateTimeOffset.UtcNow;
+                    HaltedAt = Machine.Scheduler.Now;
                     _logger.LogInformation("The DSMC stopped the device: the system lives on the host now");
                 }
-                else if (guestSeconds - haltedAtSeconds >= DrainSeconds)
+                else if (guestSeconds - haltedAtSeconds >= _options.StoppedLinger.TotalSeconds)
                 {
                     return result;
                 }
@@ -287,15 +465,20 @@ public sealed class EmulatedDevice : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => MachineResources.Release(Machine);
+    public void Dispose()
+    {
+        MachineResources.Release(Machine);
+        _link?.Dispose();
+    }
 
     /// <summary>What differs between the device boards: how the machine is built, how the link is watched, how triggers fire.</summary>
     private abstract class DeviceBoard
     {
-        public abstract BoardDefinition Definition(int consoleChannel, UartBackendSpec link);
+        /// <summary>The board with the console and, unless <paramref name="link"/> is null (a channel attached in <see cref="Connect"/>), the link backend.</summary>
+        public abstract BoardDefinition Definition(int consoleChannel, UartBackendSpec? link);
 
         /// <summary>Finds the board's devices and reports each byte the link UART sends, with its virtual time.</summary>
-        public abstract void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent);
+        public abstract void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent, Action<byte> consoleByteSent, IByteChannel? link);
 
         /// <summary>Fires <paramref name="trigger"/> (or only checks it with <paramref name="dryRun"/>); false when the board has no such trigger.</summary>
         public abstract bool Fire(Machine? machine, DeviceTrigger trigger, bool dryRun);
@@ -305,13 +488,18 @@ public sealed class EmulatedDevice : IDisposable
     {
         private Mb9bf506nBoard? _board;
 
-        public override BoardDefinition Definition(int consoleChannel, UartBackendSpec link)
-            => Mb9bf506n.Definition([new UartBackendSpec(consoleChannel, "stdio"), link]);
+        public override BoardDefinition Definition(int consoleChannel, UartBackendSpec? link)
+            => Mb9bf506n.Definition(link is null ? [new UartBackendSpec(consoleChannel, "stdio")] : [new UartBackendSpec(consoleChannel, "stdio"), link]);
 
-        public override void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent)
+        public override void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent, Action<byte> consoleByteSent, IByteChannel? link)
         {
             _board = machine.GetDevice<Mb9bf506n.ResettableBoard>(Mb9bf506n.DeviceName).Board;
             _board.Serial[linkChannel].FrameTransmitted += (_, time) => linkByteSent(time);
+            _board.Serial[consoleChannel].FrameTransmitted += (frame, _) => consoleByteSent((byte)frame);
+            if (link is not null)
+            {
+                _board.Serial[linkChannel].Attach(link);
+            }
         }
 
         public override bool Fire(Machine? machine, DeviceTrigger trigger, bool dryRun)
@@ -348,12 +536,18 @@ public sealed class EmulatedDevice : IDisposable
     {
         private readonly ConsoleLine _console = new(consoleOutput);
 
-        public override BoardDefinition Definition(int consoleChannel, UartBackendSpec link) => Mps2An385.Definition([link]);
+        public override BoardDefinition Definition(int consoleChannel, UartBackendSpec? link) => Mps2An385.Definition(link is null ? [] : [link]);
 
-        public override void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent)
+        public override void Connect(Machine machine, int consoleChannel, int linkChannel, Action<ulong> linkByteSent, Action<byte> consoleByteSent, IByteChannel? link)
         {
             var board = machine.GetDevice<Mps2An385Board>(Mps2An385.DeviceName);
+            _console.Sent = consoleByteSent;
             board.Attach(consoleChannel, _console);
+            if (link is not null)
+            {
+                board.Attach(linkChannel, link);
+            }
+
             board.Uarts[linkChannel].ByteTransmitted += (_, time) => linkByteSent(time);
         }
 
@@ -383,8 +577,11 @@ public sealed class EmulatedDevice : IDisposable
 
         public bool TryReceive(out byte value) => _typed.TryDequeue(out value);
 
+        public Action<byte>? Sent { get; set; }
+
         public void Send(byte value)
         {
+            Sent?.Invoke(value);
             if (output is null)
             {
                 return;

@@ -35,6 +35,7 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Task> _confirming = new(); // Confirmed state writes in flight
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Emulation.CortexM3.Memory.SharedMemoryPool _sharedFlash = new(); // one flash image per firmware, not per system
+    private readonly ConcurrentDictionary<Guid, bool> _awaitingFirstSlice = new();
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
 
@@ -151,14 +152,21 @@ public sealed class MigrationHost : IAsyncDisposable
     private async Task ServeConnectionAsync(Socket socket, CancellationToken cancellationToken)
     {
         var remote = socket.RemoteEndPoint;
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        await using var stream = new LinkMeter(new NetworkStream(socket, ownsSocket: true), _options.TimeProvider);
         try
         {
-            await AcceptAsync(stream, cancellationToken).ConfigureAwait(false);
+            var hosted = await AcceptAsync(stream, cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("System {Id} link: first byte at {FirstByte} (Unix µs), {In} bytes from the device, {Out} bytes to it",
+                hosted.Id, stream.FirstReadAt is { } first ? Micros(first) : 0, stream.BytesRead, stream.BytesWritten);
         }
         catch (Exception ex) when (ex is ProtocolException or MigrationException or IOException or OperationCanceledException)
         {
             _logger.LogWarning("Migration from {Remote} did not complete: {Reason}", remote, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // One bad session must never take the host (and every system on it) down.
+            _logger.LogError(ex, "Migration from {Remote} failed unexpectedly", remote);
         }
     }
 
@@ -225,6 +233,9 @@ public sealed class MigrationHost : IAsyncDisposable
             await arrival.CommittedRecorded.ConfigureAwait(false);
         }
 
+        var confirmedAt = _options.TimeProvider.GetUtcNow();
+        _logger.LogInformation("System {Id} timeline: stored {Stored}, committed {Committed}, {Completion} {Confirmed} (Unix µs)",
+            hosted.Id, Micros(arrival.StoredAt), Micros(arrival.CommittedAt), result.Completion, Micros(confirmedAt));
         switch (result.Completion)
         {
             case MigrationCompletion.Moved:
@@ -316,6 +327,7 @@ public sealed class MigrationHost : IAsyncDisposable
         system.Pacer = new SystemPacer(_options.TimeProvider, machine.Scheduler.Now, machine.Scheduler.CoreClockHz, _options.MaxLag);
         system.MarkResumed();
         system.State = HostedSystemState.Running;
+        _awaitingFirstSlice[system.Id] = true;
         _logger.LogInformation("System {Id} ({Board}, firmware {BuildId}) resumed", system.Id, system.BoardId, system.BuildId ?? "unknown");
         SystemResumed?.Invoke(this, new HostedSystemEventArgs(system));
         _scheduler!.Wake(system);
@@ -334,6 +346,11 @@ public sealed class MigrationHost : IAsyncDisposable
 
             var machine = system.Machine;
             var pacer = system.Pacer!;
+            if (_awaitingFirstSlice.TryRemove(system.Id, out _))
+            {
+                _logger.LogInformation("System {Id} runs its first instruction on this host at {Wall} (Unix µs)", system.Id, Micros(_options.TimeProvider.GetUtcNow()));
+            }
+
             long now = pacer.NowTicks;
             ulong virtualNow = machine.Scheduler.Now;
             pacer.CatchUp(virtualNow, now);
@@ -389,8 +406,15 @@ public sealed class MigrationHost : IAsyncDisposable
             }
 
             _systems[id] = hosted;
+            _logger.LogInformation("System {Id} restored from {Source} (hand-over {State})", id, stored.SnapshotPath is null ? "its arrival record" : "its snapshot", stored.State);
             if (stored.State == HandOverState.Confirmed)
             {
+                Resume(hosted);
+            }
+            else if (stored.State == HandOverState.Committed && _options.ResumeCommittedSystems)
+            {
+                _logger.LogWarning("System {Id} resumed although its device never confirmed the stop (the operator asked for it)", id);
+                await _store.SetStateAsync(id, HandOverState.Confirmed, cancellationToken).ConfigureAwait(false);
                 Resume(hosted);
             }
             else
@@ -470,6 +494,10 @@ public sealed class MigrationHost : IAsyncDisposable
     {
         public HostedSystem? Hosted { get; private set; }
 
+        public DateTimeOffset StoredAt { get; private set; }
+
+        public DateTimeOffset CommittedAt { get; private set; }
+
         public async Task StoreAsync(EmigratedSystem system, CancellationToken cancellationToken)
         {
             var id = Guid.NewGuid();
@@ -486,6 +514,7 @@ public sealed class MigrationHost : IAsyncDisposable
             }
 
             Hosted = hosted;
+            StoredAt = host._options.TimeProvider.GetUtcNow();
             host._systems[id] = hosted;
             host._logger.LogInformation("System {Id} from device {Device} ({Board}) stored", id, hosted.DeviceId, hosted.BoardId);
             host.SystemArrived?.Invoke(host, new HostedSystemEventArgs(hosted));
@@ -501,8 +530,16 @@ public sealed class MigrationHost : IAsyncDisposable
         public Task CommittedSentAsync(EmigratedSystem system, CancellationToken cancellationToken)
         {
             _committedSent = true;
-            CommittedRecorded = Hosted is null ? Task.CompletedTask : host._store.SetStateAsync(Hosted.Id, HandOverState.Committed, cancellationToken);
+            CommittedAt = host._options.TimeProvider.GetUtcNow();
+            CommittedRecorded = Hosted is null ? Task.CompletedTask : RecordCommittedAsync(Hosted.Id, cancellationToken);
             return Task.CompletedTask;
+        }
+
+        // Logged once durable: an operator (or a test) that kills the host after this line finds it Committed on disk.
+        private async Task RecordCommittedAsync(Guid id, CancellationToken cancellationToken)
+        {
+            await host._store.SetStateAsync(id, HandOverState.Committed, cancellationToken).ConfigureAwait(false);
+            host._logger.LogInformation("System {Id} committed: COMMITTED sent to the device", id);
         }
 
         // A failed session must not leave the write racing the clean-up.
@@ -528,6 +565,88 @@ public sealed class MigrationHost : IAsyncDisposable
                 host._store.Delete(hosted.Id);
                 MachineResources.Release(hosted.Machine);
             }
+        }
+    }
+
+    private static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    // Counts the link's bytes and notes when the first one arrived (the transfer phase's start).
+    private sealed class LinkMeter(Stream inner, TimeProvider clock) : Stream
+    {
+        private long _read;
+        private long _written;
+
+        public DateTimeOffset? FirstReadAt { get; private set; }
+
+        public long BytesRead => Interlocked.Read(ref _read);
+
+        public long BytesWritten => Interlocked.Read(ref _written);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            Interlocked.Add(ref _written, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _written, buffer.Length);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private int Counted(int count)
+        {
+            if (count > 0 && Interlocked.Add(ref _read, count) == count)
+            {
+                FirstReadAt = clock.GetUtcNow();
+            }
+
+            return count;
         }
     }
 

@@ -35,6 +35,13 @@ public sealed class MigrationHostOptions
     /// <summary>Whether <see cref="MigrationHost.StartAsync"/> resumes the systems found in the state directory.</summary>
     public bool ResumeStoredSystems { get; init; } = true;
 
+    /// <summary>
+    /// Whether <see cref="MigrationHost.StartAsync"/> also resumes stored systems whose hand-over stopped at
+    /// COMMITTED (the host went down before the device's DONE arrived). Only for an operator who knows the
+    /// device stopped (e.g. <c>dsm device</c> reported the move); otherwise such systems are held.
+    /// </summary>
+    public bool ResumeCommittedSystems { get; init; }
+
     /// <summary>The wall clock (tests substitute it).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -23,8 +23,8 @@ const dsmc_config_t *dsmc_board_config(void)
         .trigger_irq = DSMC_VECTOR - 16,
 #endif
         .device_id = { 'd', 's', 'm', '-', 's', 'a', 'm', 'p', 'l', 'e', '-', 'f', 'm', '3' },
-        .key = 0,
-        .key_len = 0,
+        .key = DSMC_KEY,
+        .key_len = DSMC_KEY_LEN,
         .reply_timeout_ms = 1000,
         .max_retries = 3,
         .push_only = 0,

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Dsm.Peripherals.FM3.Serial;
+using Microsoft.Extensions.Logging;
+
+namespace Dsm.Migration;
+
+/// <summary>
+/// The emulated device's migration link over TCP, behaving like a serial cable whose far end may be
+/// missing: it connects in the background and reconnects whenever the host goes away, and while no host
+/// is there the device's bytes are lost as on an unplugged line. The device never waits for it, so a
+/// host that is absent or dies only makes the DSMC time out and carry on locally.
+/// </summary>
+internal sealed class DeviceLinkChannel : IByteChannel
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+    private readonly ConcurrentQueue<byte> _received = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+    private Socket? _socket;
+    private long _sent;
+    private long _receivedCount;
+
+    public DeviceLinkChannel(string host, int port, ILogger logger)
+    {
+        _logger = logger;
+        _loop = Task.Run(() => ConnectLoopAsync(host, port, _stop.Token));
+    }
+
+    /// <summary>Bytes handed to a connected host.</summary>
+    public long BytesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Bytes the host sent that the device took.</summary>
+    public long BytesReceived => Interlocked.Read(ref _receivedCount);
+
+    public bool TryReceive(out byte value)
+    {
+        if (_received.TryDequeue(out value))
+        {
+            Interlocked.Increment(ref _receivedCount);
+            return true;
+        }
+
+        return false;
+    }
+
+    public void Send(byte value)
+    {
+        var socket = Volatile.Read(ref _socket);
+        if (socket is null)
+        {
+            return; // no host: the byte is lost on the line
+        }
+
+        try
+        {
+            socket.Send([value]);
+            Interlocked.Increment(ref _sent);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The host went away; the reader notices and reconnects.
+        }
+    }
+
+    private async Task ConnectLoopAsync(string host, int port, CancellationToken token)
+    {
+        bool announcedAbsent = false;
+        var buffer = new byte[512];
+        while (!token.IsCancellationRequested)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(host, port, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                if (!announcedAbsent && !token.IsCancellationRequested)
+                {
+                    _logger.LogWarning("No migration host at {Host}:{Port} ({Reason}); the device runs on and keeps trying", host, port, ex.Message);
+                    announcedAbsent = true;
+                }
+
+                await DelayAsync(token).ConfigureAwait(false);
+                continue;
+            }
+
+            announcedAbsent = false;
+            _logger.LogInformation("Link connected to the migration host at {Host}:{Port}", host, port);
+            Volatile.Write(ref _socket, socket);
+            try
+            {
+                int count;
+                while ((count = await socket.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false)) > 0)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        _received.Enqueue(buffer[i]);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+
+            Volatile.Write(ref _socket, null);
+            socket.Dispose();
+            if (!token.IsCancellationRequested)
+            {
+                _logger.LogWarning("The migration host at {Host}:{Port} closed the link; reconnecting", host, port);
+                await DelayAsync(token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task DelayAsync(CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(RetryDelay, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        Volatile.Read(ref _socket)?.Dispose();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(1));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -209,30 +209,60 @@ static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
 
 static uint32_t link_base(void) { return MFS_BASE(dsmc_mb9bf506n_config.link_channel); }
 
+#if DSM_HAS_BACKCHANNEL
+/* The received byte, or -1 if none is waiting. */
+static int link_rx(uint32_t mfs)
+{
+    uint8_t ssr = REG8(mfs + MFS_SSR);
+    if (ssr & SSR_ERRORS) REG8(mfs + MFS_SSR) = SSR_REC;   /* a broken byte: the frame CRC catches it */
+    return (ssr & SSR_RDRF) ? (int)(REG16(mfs + MFS_DATA) & 0xFFu) : -1;
+}
+
+/* The link's receiver holds one byte (no FIFO on channel 1) and the session reads it only between
+ * frames, so a host frame (ABORT, NACK, FLASH_REQUEST) arriving while a block is sent would be overrun.
+ * link_put keeps what arrives while it waits for the transmitter; link_get hands it out first.
+ * Bytes past a full stash are dropped: the frame CRC catches that and the host repeats. */
+#define RX_STASH 64u   /* a power of two dividing 256: the indices are free-running bytes */
+static struct {
+    uint8_t head, tail, buf[RX_STASH];
+} rx_stash __attribute__((section(".dsmc_private.rx")));
+#endif
+
 static void link_put(void *ctx, uint8_t byte)
 {
     uint32_t mfs = link_base();
     (void)ctx;
     while (!(REG8(mfs + MFS_SSR) & SSR_TDRE)) {
+#if DSM_HAS_BACKCHANNEL
+        int c = link_rx(mfs);
+        if (c >= 0 && (uint8_t)(rx_stash.head - rx_stash.tail) < RX_STASH)
+            rx_stash.buf[rx_stash.head++ & (RX_STASH - 1u)] = (uint8_t)c;
+#endif
     }
     REG16(mfs + MFS_DATA) = byte;
 }
 
+#if DSM_HAS_BACKCHANNEL
 static int link_get(void *ctx, uint32_t timeout_ms)
 {
     uint32_t mfs = link_base(), timer = DTIM + DT_TIMER2;
     uint32_t start = REG32(timer + DT_VALUE), limit = timeout_ms * dsmc_mb9bf506n_config.timer_ticks_per_ms;
+    int c;
     (void)ctx;
+    if (rx_stash.head != rx_stash.tail) return rx_stash.buf[rx_stash.tail++ & (RX_STASH - 1u)];
     for (;;) {
-        uint8_t ssr = REG8(mfs + MFS_SSR);
-        if (ssr & SSR_ERRORS) REG8(mfs + MFS_SSR) = SSR_REC;   /* a broken byte: the frame CRC catches it */
-        if (ssr & SSR_RDRF) return (int)(REG16(mfs + MFS_DATA) & 0xFFu);
+        if ((c = link_rx(mfs)) >= 0) return c;
         if (start - REG32(timer + DT_VALUE) >= limit) return -1;   /* Timer2 counts down */
     }
 }
+#endif
 
 /* A push-only build (DSM_NO_BACKCHANNEL) never receives: no get, so link_get is not linked. */
-static const dsm_transport_t link = { 0, link_put, DSM_HAS_BACKCHANNEL ? link_get : 0 };
+#if DSM_HAS_BACKCHANNEL
+static const dsm_transport_t link = { 0, link_put, link_get };
+#else
+static const dsm_transport_t link = { 0, link_put, 0 };
+#endif
 
 /* Only a build with the flash offer uses it; -DDSMC_FM3_NO_CRC_UNIT leaves the unit to the application. */
 #if DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL && !defined(DSMC_FM3_NO_CRC_UNIT)
@@ -275,6 +305,9 @@ static void link_open(void)
     REG8(mfs + MFS_ESCR) = 0;   /* 8 data bits, no parity, 1 stop bit */
     REG16(mfs + MFS_BGR) = c->link_bgr;
     REG8(mfs + MFS_SCR) = SCR_RXE_TXE;   /* no interrupts: the link is polled */
+#if DSM_HAS_BACKCHANNEL
+    rx_stash.head = rx_stash.tail = 0;   /* private memory is not initialised at start-up */
+#endif
 }
 
 /* ---- capture ---- */

@@ -152,6 +152,9 @@ void dsmc_first_half(void)
         proto.irq_count = port->irq_count;
         proto.regions = port->regions;
         proto.region_count = port->region_count;
+#if DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL
+        proto.block_crc = port->block_crc;
+#endif
         if (DSM_HAS_KEY) {   /* the memset left the fields a build does not use at 0 */
             proto.key = cfg->key;
             proto.key_len = cfg->key_len;

@@ -63,6 +63,11 @@ typedef struct dsmc_port {
     void (*halt)(dsm_session_t *session) __attribute__((noreturn));
     /** Sets up the trigger source (pin edge, timer, watchdog interrupt) at dsmc_init; NULL if none is needed. */
     void (*arm_trigger)(void);
+#if DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL
+    /** Optional: a flash block's CRC-32 by the part's CRC unit (saved and restored around use), for
+     *  the flash offer; NULL: software. */
+    uint32_t (*block_crc)(const uint8_t *data, uint32_t len);
+#endif
 } dsmc_port_t;
 
 /** The HELLO entry of the DSMC-private region (stack, session, LZ4 table): never transferred. */

@@ -139,8 +139,18 @@ static int seek(dsm_session_t *s)
  * (then in *pattern), else DSM_ENC_RAW. */
 static uint32_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
 {
-    uint32_t i;
-    for (i = 4; i < n; i++)
+    uint32_t i = 4;
+#ifndef DSM_SMALL_SCAN
+    uint32_t w0, w;
+    /* Whole words first (4x fewer iterations), then the tail bytes. The builtin is one LDR, safe for any
+     * alignment, even where the firmware builds with -fno-builtin. */
+    for (; i + 4u <= n; i += 4u) {
+        __builtin_memcpy(&w0, p, 4);
+        __builtin_memcpy(&w, p + i, 4);
+        if (w != w0) return DSM_ENC_RAW;
+    }
+#endif
+    for (; i < n; i++)
         if (p[i] != p[i & 3u]) return DSM_ENC_RAW;
     *pattern = rd_le(p, n < 4u ? n : 4u);
     if (*pattern == 0) return DSM_ENC_ZERO;
@@ -230,7 +240,8 @@ static void send_offer(dsm_session_t *s)
     pay_le(s, s->region | last << 8 | first << 16, 4);
     pay_le(s, n, 4);
     for (i = first * DSM_BLOCK_SIZE; n--; i += DSM_BLOCK_SIZE)
-        pay_le(s, ~dsm_crc32_update(0xFFFFFFFFu, r->data + i, block_len(r, i)), 4);
+        pay_le(s, c->block_crc ? c->block_crc(r->data + i, block_len(r, i))
+                               : ~dsm_crc32_update(0xFFFFFFFFu, r->data + i, block_len(r, i)), 4);
     frame_end(s);
 }
 #endif

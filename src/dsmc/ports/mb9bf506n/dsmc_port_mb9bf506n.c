@@ -82,6 +82,15 @@
 #define SSR_RDRF      0x04u
 #define SSR_TDRE      0x02u
 #define SSR_TBI       0x01u
+/* CRC unit: CRCCR (8 bit) +0, CRCINIT +4, CRCIN +8, CRCR +0xC. */
+#define CRC_BASE      PERIPH(0x39000u)
+#define CRC_CR        0x00u
+#define CRC_INIT      0x04u
+#define CRC_IN        0x08u
+#define CRC_R         0x0Cu
+#define CRCCR_INIT    0x01u
+#define CRCCR_CRC32   0x02u
+#define CRCCR_STANDARD_CRC32 0x6Fu   /* INIT, CRC32, LTLEND, LSBFST, CRCLSF, FXOR: the CRC-32 of the protocol */
 /* DMA controller. */
 #define DMAC_DMACR    PERIPH(0x60000u)
 #define DMACR_DE      0x80000000u   /* all channels enabled */
@@ -200,30 +209,89 @@ static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
 
 static uint32_t link_base(void) { return MFS_BASE(dsmc_mb9bf506n_config.link_channel); }
 
+#if DSM_HAS_BACKCHANNEL
+/* The received byte, or -1 if none is waiting. */
+static int link_rx(uint32_t mfs)
+{
+    uint8_t ssr = REG8(mfs + MFS_SSR);
+    if (ssr & SSR_ERRORS) REG8(mfs + MFS_SSR) = SSR_REC;   /* a broken byte: the frame CRC catches it */
+    return (ssr & SSR_RDRF) ? (int)(REG16(mfs + MFS_DATA) & 0xFFu) : -1;
+}
+
+/* The link's receiver holds one byte (no FIFO on channel 1) and the session reads it only between
+ * frames, so a host frame (ABORT, NACK, FLASH_REQUEST) arriving while a block is sent would be overrun.
+ * link_put keeps what arrives while it waits for the transmitter; link_get hands it out first.
+ * Bytes past a full stash are dropped: the frame CRC catches that and the host repeats. */
+#define RX_STASH 64u   /* a power of two dividing 256: the indices are free-running bytes */
+static struct {
+    uint8_t head, tail, buf[RX_STASH];
+} rx_stash __attribute__((section(".dsmc_private.rx")));
+#endif
+
 static void link_put(void *ctx, uint8_t byte)
 {
     uint32_t mfs = link_base();
     (void)ctx;
     while (!(REG8(mfs + MFS_SSR) & SSR_TDRE)) {
+#if DSM_HAS_BACKCHANNEL
+        int c = link_rx(mfs);
+        if (c >= 0 && (uint8_t)(rx_stash.head - rx_stash.tail) < RX_STASH)
+            rx_stash.buf[rx_stash.head++ & (RX_STASH - 1u)] = (uint8_t)c;
+#endif
     }
     REG16(mfs + MFS_DATA) = byte;
 }
 
+#if DSM_HAS_BACKCHANNEL
 static int link_get(void *ctx, uint32_t timeout_ms)
 {
     uint32_t mfs = link_base(), timer = DTIM + DT_TIMER2;
     uint32_t start = REG32(timer + DT_VALUE), limit = timeout_ms * dsmc_mb9bf506n_config.timer_ticks_per_ms;
+    int c;
     (void)ctx;
+    if (rx_stash.head != rx_stash.tail) return rx_stash.buf[rx_stash.tail++ & (RX_STASH - 1u)];
     for (;;) {
-        uint8_t ssr = REG8(mfs + MFS_SSR);
-        if (ssr & SSR_ERRORS) REG8(mfs + MFS_SSR) = SSR_REC;   /* a broken byte: the frame CRC catches it */
-        if (ssr & SSR_RDRF) return (int)(REG16(mfs + MFS_DATA) & 0xFFu);
+        if ((c = link_rx(mfs)) >= 0) return c;
         if (start - REG32(timer + DT_VALUE) >= limit) return -1;   /* Timer2 counts down */
     }
 }
+#endif
 
 /* A push-only build (DSM_NO_BACKCHANNEL) never receives: no get, so link_get is not linked. */
-static const dsm_transport_t link = { 0, link_put, DSM_HAS_BACKCHANNEL ? link_get : 0 };
+#if DSM_HAS_BACKCHANNEL
+static const dsm_transport_t link = { 0, link_put, link_get };
+#else
+static const dsm_transport_t link = { 0, link_put, 0 };
+#endif
+
+/* Only a build with the flash offer uses it; -DDSMC_FM3_NO_CRC_UNIT leaves the unit to the application. */
+#if DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL && !defined(DSMC_FM3_NO_CRC_UNIT)
+#define FLASH_OFFER_BY_CRC_UNIT 1
+#else
+#define FLASH_OFFER_BY_CRC_UNIT 0
+#endif
+#if FLASH_OFFER_BY_CRC_UNIT
+/* A flash block's CRC-32 by the CRC unit (about 1 cycle a byte against about 12 for the nibble table).
+ * The application may be using the unit: its control, seed and running remainder are put back. The
+ * remainder is read with the result transforms off (CRCR then shows it as is) and reloaded via CRCINIT. */
+static uint32_t block_crc(const uint8_t *data, uint32_t len)
+{
+    uint32_t cr = REG8(CRC_BASE + CRC_CR), seed = REG32(CRC_BASE + CRC_INIT), remainder, crc;
+    REG8(CRC_BASE + CRC_CR) = (uint8_t)(cr & CRCCR_CRC32);
+    remainder = REG32(CRC_BASE + CRC_R);
+    REG32(CRC_BASE + CRC_INIT) = 0xFFFFFFFFu;
+    REG8(CRC_BASE + CRC_CR) = CRCCR_STANDARD_CRC32;
+    for (; len >= 4u; len -= 4u, data += 4)
+        REG32(CRC_BASE + CRC_IN) = *(const uint32_t *)(const void *)data;   /* flash blocks are word aligned */
+    while (len--) REG8(CRC_BASE + CRC_IN) = *data++;
+    crc = REG32(CRC_BASE + CRC_R);
+    REG32(CRC_BASE + CRC_INIT) = remainder;
+    REG8(CRC_BASE + CRC_CR) = (uint8_t)((cr & CRCCR_CRC32) | CRCCR_INIT);
+    REG32(CRC_BASE + CRC_INIT) = seed;
+    REG8(CRC_BASE + CRC_CR) = (uint8_t)cr;
+    return crc;
+}
+#endif
 
 static void link_open(void)
 {
@@ -237,6 +305,9 @@ static void link_open(void)
     REG8(mfs + MFS_ESCR) = 0;   /* 8 data bits, no parity, 1 stop bit */
     REG16(mfs + MFS_BGR) = c->link_bgr;
     REG8(mfs + MFS_SCR) = SCR_RXE_TXE;   /* no interrupts: the link is polled */
+#if DSM_HAS_BACKCHANNEL
+    rx_stash.head = rx_stash.tail = 0;   /* private memory is not initialised at start-up */
+#endif
 }
 
 /* ---- capture ---- */
@@ -360,11 +431,12 @@ static void restore_io(const uint32_t *w)
     for (i = 0; i < 2u; i++) {
         const uint32_t *d = w + W_DTIM + i;   /* Value, Control, BGLoad at [0], [2], [4] */
         uint32_t t = DTIM + DT_TIMER2 * i;
-        REG32(t + DT_CONTROL) = d[2] & ~DT_ENABLE;   /* size first: a 16-bit Load write would truncate */
-        if (i == 1u) REG32(t + DT_INTCLR) = 1;       /* Timer2's expiry as the timeout clock is ours, not the application's */
+        /* Control first (a Load written in 16-bit mode would be truncated); the stale count it may run
+         * from for two stores is replaced by Load at once. */
+        REG32(t + DT_CONTROL) = d[2];
+        if (DSM_HAS_BACKCHANNEL && i == 1u) REG32(t + DT_INTCLR) = 1;   /* Timer2 expired as our timeout clock (push-only never starts it) */
         REG32(t) = d[0];             /* Load: the current count continues from the captured Value */
         REG32(t + DT_BGLOAD) = d[4]; /* the reload from the next period on, without touching the count */
-        REG32(t + DT_CONTROL) = d[2];
     }
     REG16(EXTI_ENIR) = (uint16_t)w[W_ENIR];
     REG32(DMAC_DMACR) = w[W_DMACR];
@@ -401,6 +473,9 @@ const dsmc_port_t dsmc_port_mb9bf506n = {
     .link_open = link_open,
     .halt = halt,
     .arm_trigger = arm_trigger,
+#if FLASH_OFFER_BY_CRC_UNIT
+    .block_crc = block_crc,
+#endif
 };
 
 /* The default board configuration; a firmware replaces it by defining dsmc_mb9bf506n_config. */

@@ -22,6 +22,8 @@ internal sealed class DeviceLinkChannel : IByteChannel
     private long _sent;
     private long _receivedCount;
 
+    private int _disposed;
+
     public DeviceLinkChannel(string host, int port, ILogger logger)
     {
         _logger = logger;
@@ -129,6 +131,12 @@ internal sealed class DeviceLinkChannel : IByteChannel
 
     public void Dispose()
     {
+        // The board that owns the UART may dispose its channels, and the device disposes the link as well.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop.Cancel();
         Volatile.Read(ref _socket)?.Dispose();
         try

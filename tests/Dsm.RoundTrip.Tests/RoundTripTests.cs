@@ -138,7 +138,17 @@ public class RoundTripTests
         results.Add(RoundTrip.Run(reference, RoundTrip.Seek(reference, Draw(random, reference.SchedulerStartedAt, reference.InstantsUntil), InSysTick, 8, 0.5),
             behaviour, seek: InSysTick, stepCycles: 1));
         Report($"refused {behaviour}", results);
-        Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo($"returned (outcome {outcome})"));
+        if (behaviour == HostBehaviour.AbortsMidTransfer)
+        {
+            // An ABORT that lands while the DSMC computes between frames is overrun on the FIFO-less link UART
+            // (docs/protocol.md, open points): the device then times out (outcome 5), restores and runs on.
+            Assert.That(results.Select(r => r.Outcome), Has.All.AnyOf($"returned (outcome {outcome})", "returned (outcome 5)"));
+            Assert.That(results.Select(r => r.Outcome), Has.Some.EqualTo($"returned (outcome {outcome})"));
+        }
+        else
+        {
+            Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo($"returned (outcome {outcome})"));
+        }
     }
 
     private static ulong Draw(Random random, ulong from, ulong to) => from + (ulong)random.NextInt64((long)(to - from));

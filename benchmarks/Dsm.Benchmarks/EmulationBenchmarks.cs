@@ -22,8 +22,7 @@ namespace Dsm.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Run: <c>dotnet run -c Release --project benchmarks/Dsm.Benchmarks -- --filter '*Emulation*' --job short</c>.
-/// Not here yet: an RTOS context-switch workload (samples/firmware/bin/app-mps2-an385-exit30.elf stops at its
-/// first SVC until the core takes exceptions) and machine state export/import (the core has no state section yet).
+/// The RTOS context-switch workload is <see cref="RtosStormBenchmarks"/>; state export/import is <see cref="MachineStateBenchmarks"/>.
 /// </remarks>
 [Config(typeof(GuestThroughputConfig))]
 public class EmulationBenchmarks
@@ -87,15 +86,27 @@ public class EmulationBenchmarks
     {
         public GuestThroughputConfig()
         {
-            AddColumn(
-                StatisticColumn.Median,
-                new GuestColumn("Instructions", "Guest instructions per run (counted by the engine; architectural, so the same on every host)", 0, (instructions, _) => instructions.ToString(CultureInfo.InvariantCulture)),
-                new GuestColumn("ns/instr", "Median host nanoseconds per guest instruction", 1, (instructions, medianNs) => (medianNs / instructions).ToString("F2", CultureInfo.InvariantCulture)),
-                new GuestColumn("Guest MIPS", "Million guest instructions per host second, from the median time", 2, (instructions, medianNs) => (instructions / medianNs * 1e3).ToString("F1", CultureInfo.InvariantCulture)));
+            AddColumn(StatisticColumn.Median);
+            AddColumn(GuestColumns.Create(benchmarkCase =>
+                benchmarkCase.Parameters["Workload"] is string workload ? BenchFirmware.InstructionCount(workload) : null));
         }
     }
+}
 
-    private sealed class GuestColumn(string name, string legend, int priority, Func<ulong, double, string> format) : IColumn
+/// <summary>Summary columns derived from a guest instruction count and the median time.</summary>
+internal static class GuestColumns
+{
+    /// <summary>Instructions, ns/instr and Guest MIPS columns.</summary>
+    /// <param name="instructions">Guest instructions of one run of a case; null when unknown.</param>
+    /// <returns>The columns.</returns>
+    public static IColumn[] Create(Func<BenchmarkCase, ulong?> instructions) =>
+    [
+        new GuestColumn("Instructions", "Guest instructions per run (counted by the engine; architectural, so the same on every host)", 0, instructions, (count, _) => count.ToString(CultureInfo.InvariantCulture)),
+        new GuestColumn("ns/instr", "Median host nanoseconds per guest instruction", 1, instructions, (count, medianNs) => (medianNs / count).ToString("F2", CultureInfo.InvariantCulture)),
+        new GuestColumn("Guest MIPS", "Million guest instructions per host second, from the median time", 2, instructions, (count, medianNs) => (count / medianNs * 1e3).ToString("F1", CultureInfo.InvariantCulture)),
+    ];
+
+    private sealed class GuestColumn(string name, string legend, int priority, Func<BenchmarkCase, ulong?> instructions, Func<ulong, double, string> format) : IColumn
     {
         public string Id => "Guest." + name;
 
@@ -116,12 +127,12 @@ public class EmulationBenchmarks
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
         {
             var statistics = summary[benchmarkCase]?.ResultStatistics;
-            if (statistics is null || benchmarkCase.Parameters["Workload"] is not string workload)
+            if (statistics is null || instructions(benchmarkCase) is not ulong count)
             {
                 return "NA";
             }
 
-            return format(BenchFirmware.InstructionCount(workload), statistics.Median);
+            return format(count, statistics.Median);
         }
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);

@@ -11,7 +11,7 @@ public class ParsingTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(DeviceTrigger.Parse("at=100"), Is.EqualTo(new DeviceTrigger.AtInstruction(100, InstantCondition.Any, new DeviceTrigger.ExternalInterrupt(0))));
+            Assert.That(DeviceTrigger.Parse("at=100"), Is.EqualTo(new DeviceTrigger.AtInstruction(100, InstantCondition.Any, new DeviceTrigger.BoardDefault())));
             Assert.That(DeviceTrigger.Parse("at=7,when=critical,via=nmi"), Is.EqualTo(new DeviceTrigger.AtInstruction(7, InstantCondition.Critical, new DeviceTrigger.NmiPin())));
             Assert.That(DeviceTrigger.Parse("at=7,when=midline,via=exti=3"), Is.EqualTo(new DeviceTrigger.AtInstruction(7, InstantCondition.MidLine, new DeviceTrigger.ExternalInterrupt(3))));
             var several = (DeviceTrigger.Several)DeviceTrigger.Parse("at=5;at=9,when=isr");

@@ -6,45 +6,13 @@ namespace Dsm.Differential.Tests;
 internal static class HostTools
 {
     /// <summary>True when CI=true: then a missing tool fails the test instead of skipping it.</summary>
-    public static bool IsContinuousIntegration =>
-        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool IsContinuousIntegration => Dsm.TestSupport.RequiredTools.IsContinuousIntegration;
 
     /// <summary>Full path of an executable found on PATH, or null.</summary>
-    public static string? FindOnPath(string program)
-    {
-        string path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        foreach (string directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(directory, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
+    public static string? FindOnPath(string program) => Dsm.TestSupport.RequiredTools.FindOnPath(program);
 
-        return null;
-    }
-
-    /// <summary>
-    /// Makes sure <paramref name="programs"/> are installed: in CI a missing one fails the test, elsewhere
-    /// it is reported as ignored with <paramref name="consequence"/>.
-    /// </summary>
-    public static void Require(string consequence, params string[] programs)
-    {
-        var missing = programs.Where(program => FindOnPath(program) is null).ToList();
-        if (missing.Count == 0)
-        {
-            return;
-        }
-
-        string message = $"{string.Join(", ", missing)} not found on PATH: {consequence}";
-        if (IsContinuousIntegration)
-        {
-            Assert.Fail(message + " (CI=true requires it)");
-        }
-
-        Assert.Ignore(message);
-    }
+    /// <summary>Ignores the test when a program is missing, fails it under CI=true.</summary>
+    public static void Require(string consequence, params string[] programs) => Dsm.TestSupport.RequiredTools.Require(consequence, programs);
 
     /// <summary>Runs a program to completion and returns its exit code and both outputs.</summary>
     public static ProcessOutcome Run(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)

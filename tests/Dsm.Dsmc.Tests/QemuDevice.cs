@@ -58,34 +58,7 @@ internal sealed class QemuDevice : IDisposable
     }
 
     /// <summary>Ignores the test when QEMU is missing; fails it instead when CI=true.</summary>
-    public static void RequireQemu()
-    {
-        string? problem = null;
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("qemu-system-arm", "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            if (!probe.WaitForExit(10_000) || probe.ExitCode != 0)
-            {
-                problem = "qemu-system-arm --version failed";
-            }
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            problem = "qemu-system-arm is not installed (" + ex.Message + ")";
-        }
-
-        if (problem is null)
-        {
-            return;
-        }
-
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail("CI=true and QEMU is missing: " + problem);
-        }
-
-        Assert.Ignore("QEMU not available: " + problem);
-    }
+    public static void RequireQemu() => Dsm.TestSupport.RequiredTools.Require("cannot run the DSMC under QEMU", "qemu-system-arm");
 
     /// <summary>Starts QEMU with <paramref name="firmware"/> (default <see cref="FirmwarePath"/>); linkPort null leaves UART1 unconnected.</summary>
     public static QemuDevice Start(int? linkPort, string? firmware = null)

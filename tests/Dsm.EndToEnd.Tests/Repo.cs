@@ -47,34 +47,7 @@ internal static class Repo
     public static Task<string> KeyedFirmwareAsync(string key) => BuildVariantAsync("key-" + key, "DSMC_KEY=" + key);
 
     /// <summary>Fails under CI=true and ignores elsewhere when arm-none-eabi-gcc is missing.</summary>
-    public static void RequireArmGcc()
-    {
-        string? problem = null;
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("arm-none-eabi-gcc", "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            if (!probe.WaitForExit(10_000) || probe.ExitCode != 0)
-            {
-                problem = "arm-none-eabi-gcc --version failed";
-            }
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            problem = "arm-none-eabi-gcc is not installed (" + ex.Message + ")";
-        }
-
-        if (problem is null)
-        {
-            return;
-        }
-
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail("CI=true and the ARM toolchain is missing: " + problem);
-        }
-
-        Assert.Ignore("ARM toolchain not available: " + problem);
-    }
+    public static void RequireArmGcc() => Dsm.TestSupport.RequiredTools.Require("cannot build firmware variants", "arm-none-eabi-gcc", "make");
 
     // One build per variant per test run, shared by every test that needs it.
     private static Task<string> BuildVariantAsync(string name, string makeVariable)

@@ -23,34 +23,7 @@ internal static class QemuTool
     /// <summary>A committed sample firmware image.</summary>
     public static string SampleFirmware(string name) => Path.Combine(RepositoryRoot, "samples", "firmware", "bin", name);
 
-    public static void Require()
-    {
-        string? problem = null;
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("qemu-system-arm", "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            if (!probe.WaitForExit(10_000) || probe.ExitCode != 0)
-            {
-                problem = "qemu-system-arm --version failed";
-            }
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            problem = "qemu-system-arm is not installed (" + ex.Message + ")";
-        }
-
-        if (problem is null)
-        {
-            return;
-        }
-
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail("CI=true and QEMU is missing: " + problem);
-        }
-
-        Assert.Ignore("QEMU not available: " + problem);
-    }
+    public static void Require() => Dsm.TestSupport.RequiredTools.Require("cannot run QEMU", "qemu-system-arm");
 
     /// <summary>Starts qemu-system-arm with <paramref name="arguments"/>; standard output and error are redirected.</summary>
     public static Process Start(IEnumerable<string> arguments)

@@ -139,7 +139,7 @@ public sealed class Emigrator
     {
         private readonly DeviceImage _image;
         private readonly bool _backchannel;
-        private readonly IncrementalHash _transcript = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly TranscriptHash _transcript;
         private readonly ushort[] _hashTable = new ushort[1 << ProtocolConstants.Lz4HashBits];
         private readonly byte[] _scratch = new byte[Lz4BlockEncoder.MaxOutputLength(ProtocolConstants.BlockSize)];
         private ushort _sequence;
@@ -160,6 +160,7 @@ public sealed class Emigrator
             }
 
             Hello = image.Hello with { Capabilities = caps };
+            _transcript = new TranscriptHash((caps & DeviceCapabilities.CrcTranscript) != 0);
         }
 
         public HelloMessage Hello { get; }
@@ -209,7 +210,7 @@ public sealed class Emigrator
             }
 
             yield return Data(_image.CpuState);
-            Digest = _transcript.GetHashAndReset();
+            Digest = _transcript.GetDigestAndReset();
             byte[] mac = [];
             if (!_image.Key.IsEmpty)
             {
@@ -343,11 +344,7 @@ public sealed class Emigrator
             return true;
         }
 
-        private void Hash(MessageType type, ReadOnlySpan<byte> payload)
-        {
-            _transcript.AppendData([(byte)type, (byte)payload.Length, (byte)(payload.Length >> 8)]);
-            _transcript.AppendData(payload);
-        }
+        private void Hash(MessageType type, ReadOnlySpan<byte> payload) => _transcript.Append(type, payload);
 
         private byte[] Data<TMessage>(TMessage message)
             where TMessage : IProtocolMessage

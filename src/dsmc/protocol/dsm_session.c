@@ -28,6 +28,37 @@ static uint32_t rd_le(const uint8_t *p, unsigned n)
     return v;
 }
 
+/* ---- transcript: SHA-256, or CRC-32 with DSM_CRC_TRANSCRIPT (the digest's first 4 bytes, rest 0) ---- */
+
+static void transcript_init(dsm_session_t *s)
+{
+#ifdef DSM_CRC_TRANSCRIPT
+    s->transcript = 0xFFFFFFFFu;
+#else
+    dsm_sha_init(&s->sha);
+#endif
+}
+
+static void transcript_add(dsm_session_t *s, const uint8_t *p, uint32_t n)
+{
+#ifdef DSM_CRC_TRANSCRIPT
+    s->transcript = dsm_crc32_update(s->transcript, p, n);
+#else
+    dsm_sha_update(&s->sha, p, n);
+#endif
+}
+
+/* Into s->digest. The CRC form leaves bytes 4-31 as dsm_session_start cleared them. */
+static void transcript_final(dsm_session_t *s)
+{
+#ifdef DSM_CRC_TRANSCRIPT
+    uint32_t crc = ~s->transcript;
+    memcpy(s->digest, &crc, 4);
+#else
+    dsm_sha_final(&s->sha, s->digest);
+#endif
+}
+
 /* ---- transmit sink: wire (CRC + port) and transcript ---- */
 
 static void pay(void *ctx, uint8_t b)
@@ -37,7 +68,11 @@ static void pay(void *ctx, uint8_t b)
         s->crc = dsm_crc32_update(s->crc, &b, 1);
         s->io->put(s->io->ctx, b);
     }
+#ifdef DSM_CRC_TRANSCRIPT
+    if (s->in_transcript) transcript_add(s, &b, 1);
+#else
     if (s->in_transcript) dsm_sha_byte(&s->sha, b);
+#endif
 }
 
 static void pay_bytes(dsm_session_t *s, const void *p, uint32_t n)
@@ -63,8 +98,8 @@ static void frame_begin(dsm_session_t *s, uint32_t type, uint32_t len, int trans
     pay_bytes(s, h, DSM_HEADER_SIZE);
     if (transcript) {
         /* The transcript holds type and length of each data frame, then its payload. */
-        dsm_sha_byte(&s->sha, (uint8_t)type);
-        dsm_sha_update(&s->sha, (const uint8_t *)&h[1], 2);
+        transcript_add(s, (const uint8_t *)&h[0] + 2, 1);
+        transcript_add(s, (const uint8_t *)&h[1], 2);
         s->in_transcript = 1;
         s->seq++;
     }
@@ -201,6 +236,9 @@ static void send_hello(dsm_session_t *s)
     if (DSM_HAS_KEY && c->key_len) caps |= DSM_CAP_KEY;
     if (!DSM_HAS_FLASH_DIFF) caps &= ~DSM_CAP_FLASH_CRC;
     if (!DSM_HAS_BACKCHANNEL) caps &= ~DSM_CAP_BACKCHANNEL;
+#ifdef DSM_CRC_TRANSCRIPT
+    caps |= DSM_CAP_CRC_TRANSCRIPT;
+#endif
     frame_begin(s, DSM_MSG_HELLO, 36u + c->build_id_len + c->board_id_len + 9u * c->region_count, 1);
     /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
     pay_le(s, DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24, 4);
@@ -220,9 +258,9 @@ static void hash_accept(dsm_session_t *s)
 {
     static const uint8_t head[3] = { DSM_MSG_ACCEPT, 18, 0 };
     uint32_t tail = s->options;
-    dsm_sha_update(&s->sha, head, 3);
-    dsm_sha_update(&s->sha, s->nonce, DSM_NONCE_SIZE);
-    dsm_sha_update(&s->sha, (const uint8_t *)&tail, 2);
+    transcript_add(s, head, 3);
+    transcript_add(s, s->nonce, DSM_NONCE_SIZE);
+    transcript_add(s, (const uint8_t *)&tail, 2);
 }
 
 #if FLASH_DIFF
@@ -264,7 +302,7 @@ static void send_cpu_state(dsm_session_t *s)
 static void send_commit(dsm_session_t *s)
 {
     uint32_t keyed = DSM_HAS_KEY && s->cfg->key_len != 0;
-    dsm_sha_final(&s->sha, s->digest);
+    transcript_final(s);
     frame_begin(s, DSM_MSG_COMMIT, keyed ? 68u : 36u, 0);
     s->seq++; /* COMMIT holds the transcript digest, so it is not part of the transcript */
     pay_le(s, keyed, 4);
@@ -299,7 +337,7 @@ static void plan_step(dsm_session_t *s)
     uint32_t phase = s->phase;
     if (phase == PH_HELLO) {
         s->seq = 0;
-        dsm_sha_init(&s->sha);
+        transcript_init(s);
         send_hello(s);
         if (duplex(s)) {
             if (s->emit) { s->phase = PH_WAIT_ACCEPT; return; }

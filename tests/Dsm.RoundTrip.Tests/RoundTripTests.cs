@@ -119,6 +119,39 @@ public class RoundTripTests
         Assert.That(results.Count(r => r.Instant.ConsoleBusy && r.Instant.MidLine), Is.EqualTo(ClassPerBatch), "every instant has a console byte in flight, mid-line");
     }
 
+    [Test]
+    public void TheCompactBuildContinuesAtRandomInstants()
+    {
+        var reference = ReferenceRun.Of(Sample.Compact);
+        var random = new Random(Seed + 500);
+        var results = new List<TrialResult>();
+        for (int i = 0; i < 6; i++)
+        {
+            results.Add(RoundTrip.Run(reference, Draw(random, reference.DsmcReadyAt, reference.InstantsUntil)));
+        }
+
+        bool InSysTick(Machine m) => m.SystemControl.Exceptions.IsActive(Sample.SysTick);
+        results.Add(RoundTrip.Run(reference, RoundTrip.Seek(reference, Draw(random, reference.SchedulerStartedAt, reference.InstantsUntil), InSysTick, 8, 0.5),
+            seek: InSysTick, stepCycles: 1));
+        Report("compact", results);
+    }
+
+    [Test]
+    public void WhenTheHostRequiresAKeyTheCompactBuildRunsOnLocally()
+    {
+        // The compact build is keyless: a host that requires authentication rejects it (outcome 3) and it goes on.
+        var reference = ReferenceRun.Of(Sample.Compact);
+        var random = new Random(Seed + 600);
+        var results = new List<TrialResult>();
+        for (int i = 0; i < 2; i++)
+        {
+            results.Add(RoundTrip.Run(reference, Draw(random, reference.SchedulerStartedAt, reference.InstantsUntil), HostBehaviour.Rejects));
+        }
+
+        Report("compact refused", results);
+        Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo("returned (outcome 3)"));
+    }
+
     // Outcomes the DSMC records (dsm_outcome_t): 3 rejected, 4 aborted.
     [TestCase(HostBehaviour.Rejects, 3)]
     [TestCase(HostBehaviour.AbortsMidTransfer, 4)]

@@ -28,6 +28,21 @@ static uint32_t rd_le(const uint8_t *p, unsigned n)
     return v;
 }
 
+/* Wire fields of host frames (little-endian target): one unaligned load each. */
+static uint32_t rd16(const uint8_t *p)
+{
+    uint16_t v;
+    __builtin_memcpy(&v, p, 2);
+    return v;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
 /* ---- transcript: SHA-256, or CRC-32 with DSM_CRC_TRANSCRIPT (the digest's first 4 bytes, rest 0) ---- */
 
 static void transcript_init(dsm_session_t *s)
@@ -202,7 +217,7 @@ static void send_block(dsm_session_t *s)
 {
     const dsm_region_t *r = cur_region(s);
     const uint8_t *p = r->data + s->offset;
-    uint32_t len = block_len(r, s->offset), pattern, packed, next, other;
+    uint32_t len = block_len(r, s->offset), pattern = 0, packed, next, other;
     uint32_t enc = uniform_kind(p, len, &pattern);
     if (enc != DSM_ENC_RAW) {
         /* Runs of equal blocks travel as one frame. */
@@ -218,11 +233,16 @@ static void send_block(dsm_session_t *s)
         else packed = len;
     }
     frame_begin(s, DSM_MSG_BLOCK, 12u + packed, 1);
-    pay_le(s, s->region | enc << 8, 4);
-    pay_bytes(s, &s->offset, 4);
-    pay_bytes(s, &len, 4);
-    if (enc == DSM_ENC_FILL) pay_bytes(s, &pattern, 4);
-    else if (enc == DSM_ENC_RAW) pay_bytes(s, p, len);
+    {
+        /* region, encoding, reserved (2); offset; length; the fill pattern if any */
+        uint32_t head[4];
+        head[0] = s->region | enc << 8;
+        head[1] = s->offset;
+        head[2] = len;
+        head[3] = pattern;
+        pay_bytes(s, head, enc == DSM_ENC_FILL ? 16u : 12u);
+    }
+    if (enc == DSM_ENC_RAW) pay_bytes(s, p, len);
     else if (DSM_HAS_LZ4 && enc == DSM_ENC_LZ4) dsm_lz4_encode(p, len, s->hash_table, pay, s);
     frame_end(s);
     s->offset += len;
@@ -240,9 +260,13 @@ static void send_hello(dsm_session_t *s)
     caps |= DSM_CAP_CRC_TRANSCRIPT;
 #endif
     frame_begin(s, DSM_MSG_HELLO, 36u + c->build_id_len + c->board_id_len + 9u * c->region_count, 1);
-    /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
-    pay_le(s, DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24, 4);
-    pay_le(s, c->board_id_len | (uint32_t)c->irq_count << 16, 4);
+    {
+        /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
+        uint32_t head[2];
+        head[0] = DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24;
+        head[1] = c->board_id_len | (uint32_t)c->irq_count << 16;
+        pay_bytes(s, head, 8);
+    }
     pay_bytes(s, c->device_id, DSM_DEVICE_ID_SIZE + 12u);   /* device id, CPUID, core clock, resume address */
     pay_bytes(s, c->build_id, c->build_id_len);
     pay_bytes(s, c->board_id, c->board_id_len);
@@ -385,12 +409,12 @@ static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
         if (pos == 1 && c != DSM_SYNC1) pos = 0;   /* rescan: c may start a frame */
         if (pos == 0 && c != DSM_SYNC0) continue;
         rx[pos++] = (uint8_t)c;
-        end = DSM_HEADER_SIZE + rd_le(rx + 4, 2);
+        end = DSM_HEADER_SIZE + rd16(rx + 4);
         if (pos == DSM_HEADER_SIZE) {
             if (rx[3] != 0 || end > DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD) pos = 0;
         } else if (pos > DSM_HEADER_SIZE && pos == end + DSM_TRAILER_SIZE) {
             pos = 0;
-            if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd_le(rx + end, 4)) { got = 1; break; }
+            if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd32(rx + end)) { got = 1; break; }
         }
     }
     s->rx_pos = (uint16_t)pos;
@@ -402,7 +426,7 @@ static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
 static int handle_flash_request(dsm_session_t *s, const uint8_t *p, uint32_t len)
 {
     const dsm_config_t *c = s->cfg;
-    uint32_t r = p[0], first = rd_le(p + 2, 2), n = rd_le(p + 4, 2), bit, i;
+    uint32_t r = p[0], first = rd16(p + 2), n = rd16(p + 4), bit, i;
     if (len < 8 || r >= c->region_count || c->regions[r].kind != DSM_REGION_FLASH || n == 0 ||
         first + n > block_count(c->regions[r].size) || len != 8u + (n + 7u) / 8u)
         return 0;
@@ -432,8 +456,8 @@ __attribute__((noinline)) static dsm_outcome_t finish(dsm_session_t *s, dsm_outc
 /* Interprets the buffered host frame. waiting: the phase the step waits in, 0 between data frames. */
 static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
 {
-    uint32_t type = s->rx[2], len = rd_le(s->rx + 4, 2);
-    uint16_t seq = (uint16_t)rd_le(s->rx + 6, 2);
+    uint32_t type = s->rx[2], len = rd16(s->rx + 4);
+    uint16_t seq = (uint16_t)rd16(s->rx + 6);
     const uint8_t *p = s->rx + DSM_HEADER_SIZE;
     uint8_t reason = len ? p[0] : 0;
     if (type == DSM_MSG_ABORT) {
@@ -441,7 +465,7 @@ static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
         return finish(s, DSM_OUTCOME_ABORTED);
     }
     if (type == DSM_MSG_NACK) {
-        uint16_t target = (uint16_t)rd_le(p, 2);
+        uint16_t target = (uint16_t)rd16(p);
         /* Only frames already sent can be asked for again. */
         if (len != 4 || target == 0 || target > s->seq || s->phase <= PH_WAIT_ACCEPT) goto fatal;
         if (target != s->nack_seq) s->nack_seq = target, s->nack_count = 1;

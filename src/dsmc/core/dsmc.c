@@ -14,6 +14,15 @@
 dsmc_save_area_t dsmc_save __attribute__((section(".bss.dsmc_save"), aligned(8)));
 static const dsmc_config_t *dsmc_cfg;
 
+/* DSMC_STATIC_PORT=<port object>: the port is fixed at build time, so its functions are called (and
+ * inlined) directly; the configuration's port field is then not read. */
+#ifdef DSMC_STATIC_PORT
+extern const dsmc_port_t DSMC_STATIC_PORT;
+#define PORT_OF(cfg) ((void)(cfg), &DSMC_STATIC_PORT)
+#else
+#define PORT_OF(cfg) ((cfg)->port)
+#endif
+
 /* Device-only bookkeeping in the private region: never transferred, so the host's copy starts clean. */
 static struct {
     uint8_t status;
@@ -42,8 +51,8 @@ void dsmc_init(const dsmc_config_t *config)
         *(volatile uint8_t *)(NVIC_IPR + irq) = 0;
         nvic_set(NVIC_ISER, irq);
     }
-    if (config->port->arm_trigger != 0) {
-        config->port->arm_trigger();
+    if (PORT_OF(config)->arm_trigger != 0) {
+        PORT_OF(config)->arm_trigger();
     }
 }
 
@@ -61,7 +70,7 @@ dsm_outcome_t dsmc_last_outcome(void) { return (dsm_outcome_t)dsmc_local.outcome
 
 static void restore_everything(void)
 {
-    const dsmc_port_t *port = dsmc_cfg->port;
+    const dsmc_port_t *port = PORT_OF(dsmc_cfg);
     dsmc_restore_system_config(&dsmc_save);
     port->restore_io(dsmc_save.port);
     dsmc_restore_system_interrupts(&dsmc_save, port->irq_count);
@@ -114,10 +123,18 @@ void dsmc_first_half(void)
     dsm_cpu_state_t *cpu = &dsmc_save.cpu;
     uint32_t ipsr;
     if (cfg == 0) return;   /* not initialised: nothing was changed, return at once */
-    port = cfg->port;
+    port = PORT_OF(cfg);
 
     /* Everything up to the capture instant. */
     port->acknowledge_trigger();
+#ifdef DSMC_NO_MPU
+    /* Acknowledged first, so the request does not fire again at once. */
+    if (REG(0xE000ED94u) & 1u) {   /* MPU_CTRL.ENABLE: this build cannot carry the MPU's regions */
+        dsmc_local.status = DSMC_STATUS_RETURNED;
+        dsmc_local.outcome = DSM_OUTCOME_BAD_CONFIG;
+        return;
+    }
+#endif
     __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
     dsmc_save_system(&dsmc_save, port->irq_count);
     if (cfg->trigger == DSMC_TRIGGER_IRQ) {

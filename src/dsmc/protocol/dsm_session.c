@@ -388,7 +388,7 @@ static void plan_step(dsm_session_t *s)
 }
 
 /* Replays the plan silently up to the frame with sequence number target, so it is sent next. */
-static void rewind_to(dsm_session_t *s, uint16_t target)
+__attribute__((noinline)) static void rewind_to(dsm_session_t *s, uint16_t target)
 {
     s->emit = 0;
     s->phase = PH_HELLO;

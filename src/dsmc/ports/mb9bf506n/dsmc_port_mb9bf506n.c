@@ -194,7 +194,7 @@ static void wdt_unlock(uint32_t base)
 }
 
 /* Writes a watchdog's control register (and before it, when load is non-zero, its load register). */
-static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
+__attribute__((noinline)) static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
 {
     if (load) {
         REG32(base + WDT_LOCK) = WDT_UNLOCK;
@@ -222,10 +222,18 @@ static int link_rx(uint32_t mfs)
  * frames, so a host frame (ABORT, NACK, FLASH_REQUEST) arriving while a block is sent would be overrun.
  * link_put keeps what arrives while it waits for the transmitter; link_get hands it out first.
  * Bytes past a full stash are dropped: the frame CRC catches that and the host repeats. */
+#endif
+/* DSMC_FM3_NO_RX_STASH (the compact build): no stash. A host frame that arrives while a block is sent is
+ * then overrun; the host repeats a NACK when its wait times out, and the DSMC's own reply timeout ends a
+ * session whose ABORT was lost, so only the recovery takes longer. */
+#if DSM_HAS_BACKCHANNEL && !defined(DSMC_FM3_NO_RX_STASH)
+#define HAS_RX_STASH 1
 #define RX_STASH 64u   /* a power of two dividing 256: the indices are free-running bytes */
 static struct {
     uint8_t head, tail, buf[RX_STASH];
 } rx_stash __attribute__((section(".dsmc_private.rx")));
+#else
+#define HAS_RX_STASH 0
 #endif
 
 static void link_put(void *ctx, uint8_t byte)
@@ -233,7 +241,7 @@ static void link_put(void *ctx, uint8_t byte)
     uint32_t mfs = link_base();
     (void)ctx;
     while (!(REG8(mfs + MFS_SSR) & SSR_TDRE)) {
-#if DSM_HAS_BACKCHANNEL
+#if HAS_RX_STASH
         int c = link_rx(mfs);
         if (c >= 0 && (uint8_t)(rx_stash.head - rx_stash.tail) < RX_STASH)
             rx_stash.buf[rx_stash.head++ & (RX_STASH - 1u)] = (uint8_t)c;
@@ -249,7 +257,9 @@ static int link_get(void *ctx, uint32_t timeout_ms)
     uint32_t start = REG32(timer + DT_VALUE), limit = timeout_ms * dsmc_mb9bf506n_config.timer_ticks_per_ms;
     int c;
     (void)ctx;
+#if HAS_RX_STASH
     if (rx_stash.head != rx_stash.tail) return rx_stash.buf[rx_stash.tail++ & (RX_STASH - 1u)];
+#endif
     for (;;) {
         if ((c = link_rx(mfs)) >= 0) return c;
         if (start - REG32(timer + DT_VALUE) >= limit) return -1;   /* Timer2 counts down */
@@ -305,7 +315,7 @@ static void link_open(void)
     REG8(mfs + MFS_ESCR) = 0;   /* 8 data bits, no parity, 1 stop bit */
     REG16(mfs + MFS_BGR) = c->link_bgr;
     REG8(mfs + MFS_SCR) = SCR_RXE_TXE;   /* no interrupts: the link is polled */
-#if DSM_HAS_BACKCHANNEL
+#if HAS_RX_STASH
     rx_stash.head = rx_stash.tail = 0;   /* private memory is not initialised at start-up */
 #endif
 }

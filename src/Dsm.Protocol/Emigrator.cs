@@ -293,7 +293,7 @@ public sealed class Emigrator
             length = (uint)data.Length;
             BlockEncoding encoding;
             ReadOnlyMemory<byte> carried;
-            bool zero = !data.ContainsAnyExcept((byte)0);
+            bool zero = IsZero(data);
             if (zero || IsFill(data, out _))
             {
                 encoding = zero ? BlockEncoding.Zero : BlockEncoding.Fill;
@@ -301,7 +301,7 @@ public sealed class Emigrator
                 for (uint next = offset + length; next < size && selected(next); next += ProtocolConstants.BlockSize)
                 {
                     var following = BlockSpan(r, next);
-                    bool same = zero ? !following.ContainsAnyExcept((byte)0) : IsFill(following, out uint other) && other == pattern;
+                    bool same = zero ? IsZero(following) : IsFill(following, out uint other) && other == pattern;
                     if (!same)
                     {
                         break;
@@ -323,6 +323,9 @@ public sealed class Emigrator
 
             return Data(new BlockMessage((byte)r, encoding, offset, length, carried));
         }
+
+        // As uniform_kind in dsm_session.c: a block under 4 bytes is never a run.
+        private static bool IsZero(ReadOnlySpan<byte> data) => data.Length >= 4 && !data.ContainsAnyExcept((byte)0);
 
         private static bool IsFill(ReadOnlySpan<byte> data, out uint pattern)
         {

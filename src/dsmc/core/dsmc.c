@@ -6,7 +6,7 @@
 #define SCB_CPUID  0xE000ED00u
 #define SCB_ICSR   0xE000ED04u
 #define NVIC_ISER  0xE000E100u
-#define NVIC_ISPR  0xE000E200u
+#define NVIC_STIR  0xE000EF00u
 #define NVIC_IPR   0xE000E400u
 #define ICSR_NMIPENDSET (1u << 31)
 
@@ -61,7 +61,7 @@ void dsmc_request(void)
     const dsmc_config_t *cfg = dsmc_cfg;
     if (cfg == 0) return;
     if (cfg->trigger == DSMC_TRIGGER_NMI) REG(SCB_ICSR) = ICSR_NMIPENDSET;
-    else nvic_set(NVIC_ISPR, (uint32_t)cfg->trigger_irq);
+    else REG(NVIC_STIR) = (uint32_t)cfg->trigger_irq;   /* pends the IRQ, as an ISPR bit would */
     __asm volatile("dsb\n isb" ::: "memory");
 }
 
@@ -97,8 +97,12 @@ static void describe_cpu(dsm_cpu_state_t *cpu, uint32_t ipsr)
     /* SHCSR active bits 0, 1, 3 (MemManage 4, BusFault 5, UsageFault 6) and 7, 8, 10, 11
      * (SVCall 11, DebugMonitor 12, PendSV 14, SysTick 15) as exception-number bits. */
     shcsr = (shcsr & 3u) << 4 | (shcsr & 8u) << 3 | (shcsr & 0xD80u) << 4;
-    cpu->active_exceptions[0] |= (uint8_t)shcsr;
-    cpu->active_exceptions[1] |= (uint8_t)(shcsr >> 8);
+    {
+        uint16_t low;   /* the bits of exceptions 0-15 */
+        __builtin_memcpy(&low, cpu->active_exceptions, 2);
+        low |= (uint16_t)shcsr;
+        __builtin_memcpy(cpu->active_exceptions, &low, 2);
+    }
     mark_active(cpu, ipsr);
 }
 

@@ -21,13 +21,6 @@ enum {
 #define FLASH_DIFF (DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL)
 #define HASH_TABLE_BYTES (DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u)
 
-static uint32_t rd_le(const uint8_t *p, unsigned n)
-{
-    uint32_t v = 0;
-    while (n--) v = v << 8 | p[n];
-    return v;
-}
-
 /* Wire fields of host frames (little-endian target): one unaligned load each. */
 static uint32_t rd16(const uint8_t *p)
 {
@@ -76,24 +69,22 @@ static void transcript_final(dsm_session_t *s)
 
 /* ---- transmit sink: wire (CRC + port) and transcript ---- */
 
-static void pay(void *ctx, uint8_t b)
-{
-    dsm_session_t *s = ctx;
-    if (!DSM_HAS_BACKCHANNEL || s->emit) {   /* only a NACK's replay silences the wire */
-        s->crc = dsm_crc32_update(s->crc, &b, 1);
-        s->io->put(s->io->ctx, b);
-    }
-#ifdef DSM_CRC_TRANSCRIPT
-    if (s->in_transcript) transcript_add(s, &b, 1);
-#else
-    if (s->in_transcript) dsm_sha_byte(&s->sha, b);
-#endif
-}
-
+/* Every frame byte goes through here: into the frame's CRC and to the port (unless a NACK's replay
+ * silences the wire), and into the transcript while a data frame's payload is sent. */
 static void pay_bytes(dsm_session_t *s, const void *p, uint32_t n)
 {
     const uint8_t *q = p;
-    while (n--) pay(s, *q++);
+    uint32_t i;
+    if (!DSM_HAS_BACKCHANNEL || s->emit) {
+        s->crc = dsm_crc32_update(s->crc, q, n);
+        for (i = 0; i < n; i++) s->io->put(s->io->ctx, q[i]);
+    }
+    if (s->in_transcript) transcript_add(s, q, n);
+}
+
+static void pay(void *ctx, uint8_t b)
+{
+    pay_bytes(ctx, &b, 1);
 }
 
 /* The low n bytes of v, little-endian. */
@@ -113,8 +104,8 @@ static void frame_begin(dsm_session_t *s, uint32_t type, uint32_t len, int trans
     pay_bytes(s, h, DSM_HEADER_SIZE);
     if (transcript) {
         /* The transcript holds type and length of each data frame, then its payload. */
-        transcript_add(s, (const uint8_t *)&h[0] + 2, 1);
-        transcript_add(s, (const uint8_t *)&h[1], 2);
+        uint32_t head = type | len << 8;   /* type (1), length (2) */
+        transcript_add(s, (const uint8_t *)&head, 3);
         s->in_transcript = 1;
         s->seq++;
     }
@@ -186,10 +177,11 @@ static int seek(dsm_session_t *s)
 }
 
 /* DSM_ENC_ZERO if p[0..n) is all zero, DSM_ENC_FILL if it repeats one little-endian 32-bit word
- * (then in *pattern), else DSM_ENC_RAW. */
+ * (then in *pattern), else DSM_ENC_RAW. Blocks under 4 bytes always go raw. */
 static uint32_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
 {
     uint32_t i = 4;
+    if (n < 4u) return DSM_ENC_RAW;
 #ifndef DSM_SMALL_SCAN
     uint32_t w0, w;
     /* Whole words first (4x fewer iterations), then the tail bytes. The builtin is one LDR, safe for any
@@ -202,7 +194,7 @@ static uint32_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
 #endif
     for (; i < n; i++)
         if (p[i] != p[i & 3u]) return DSM_ENC_RAW;
-    *pattern = rd_le(p, n < 4u ? n : 4u);
+    __builtin_memcpy(pattern, p, 4);   /* little-endian target */
     if (*pattern == 0) return DSM_ENC_ZERO;
     return (n & 3u) ? DSM_ENC_RAW : DSM_ENC_FILL;
 }
@@ -483,7 +475,11 @@ static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
     case DSM_MSG_ACCEPT:
         if (s->phase != PH_WAIT_ACCEPT || len != 18 || p[17] != 0) break;
         memcpy(s->nonce, p, DSM_NONCE_SIZE);
+#if FLASH_DIFF
         s->options = (s->cfg->capabilities & DSM_CAP_FLASH_CRC) ? (uint8_t)(p[16] & DSM_OPT_FLASH_DIFF) : 0u;
+#else
+        s->options = p[16];   /* no option applies; kept as sent, for the transcript */
+#endif
         s->flash_requests_done = !has_flash_diff(s);
         s->retries = 0;
         hash_accept(s);
@@ -510,7 +506,7 @@ fatal:
     return finish(s, DSM_OUTCOME_HOST_ERROR);
 progress:
     /* KEEPALIVE while the host stores, or a flash request: the wait starts again. */
-    if (waiting == PH_FLASH || (waiting && s->phase == PH_WAIT_COMMITTED)) s->retries = 0;
+    if ((FLASH_DIFF && waiting == PH_FLASH) || (waiting && s->phase == PH_WAIT_COMMITTED)) s->retries = 0;
     return DSM_OUTCOME_RUNNING;
 }
 

@@ -19,15 +19,17 @@ static const dsmc_config_t *dsmc_cfg;
 #ifdef DSMC_STATIC_PORT
 extern const dsmc_port_t DSMC_STATIC_PORT;
 #define PORT_OF(cfg) ((void)(cfg), &DSMC_STATIC_PORT)
+#define HOOK(port, hook) ((void)(port), dsmc_port_##hook)
 #else
 #define PORT_OF(cfg) ((cfg)->port)
+#define HOOK(port, hook) ((port)->hook)
 #endif
 
-/* Device-only bookkeeping in the private region: never transferred, so the host's copy starts clean. */
-static struct {
-    uint8_t status;
-    uint8_t outcome;
-} dsmc_local __attribute__((section(".dsmc_private.state")));
+/* Device-only bookkeeping in the private region: never transferred, so the host's copy starts clean.
+ * Status in the low byte, outcome in the high byte, written together. Volatile: a debugger, or an emulated
+ * device's host, reads it even when the firmware never calls dsmc_last_status (so LTO must keep it). */
+static volatile uint16_t dsmc_local __attribute__((section(".dsmc_private.state")));
+#define SET_LOCAL(status, outcome) (dsmc_local = (uint16_t)((status) | (uint32_t)(outcome) << 8))
 
 extern const uint8_t __dsmc_build_id_note[] __attribute__((weak));
 
@@ -42,8 +44,7 @@ static void nvic_set(uint32_t reg, uint32_t irq)
 void dsmc_init(const dsmc_config_t *config)
 {
     dsmc_cfg = config;
-    dsmc_local.status = DSMC_STATUS_IDLE;
-    dsmc_local.outcome = 0;
+    SET_LOCAL(DSMC_STATUS_IDLE, 0);
     if (config->trigger == DSMC_TRIGGER_IRQ) {
         uint32_t irq = (uint32_t)config->trigger_irq;
         /* Priority 0: the DSM interrupt preempts every configurable handler, so it can capture from
@@ -65,14 +66,14 @@ void dsmc_request(void)
     __asm volatile("dsb\n isb" ::: "memory");
 }
 
-dsmc_status_t dsmc_last_status(void) { return (dsmc_status_t)dsmc_local.status; }
-dsm_outcome_t dsmc_last_outcome(void) { return (dsm_outcome_t)dsmc_local.outcome; }
+dsmc_status_t dsmc_last_status(void) { return (dsmc_status_t)(dsmc_local & 0xFFu); }
+dsm_outcome_t dsmc_last_outcome(void) { return (dsm_outcome_t)(dsmc_local >> 8); }
 
 static void restore_everything(void)
 {
     const dsmc_port_t *port = PORT_OF(dsmc_cfg);
     dsmc_restore_system_config(&dsmc_save);
-    port->restore_io(dsmc_save.port);
+    HOOK(port, restore_io)(dsmc_save.port);
     dsmc_restore_system_interrupts(&dsmc_save, port->irq_count);
     dsmc_save.valid = 0;
 }
@@ -130,12 +131,11 @@ void dsmc_first_half(void)
     port = PORT_OF(cfg);
 
     /* Everything up to the capture instant. */
-    port->acknowledge_trigger();
+    HOOK(port, acknowledge_trigger)();
 #ifdef DSMC_NO_MPU
     /* Acknowledged first, so the request does not fire again at once. */
     if (REG(0xE000ED94u) & 1u) {   /* MPU_CTRL.ENABLE: this build cannot carry the MPU's regions */
-        dsmc_local.status = DSMC_STATUS_RETURNED;
-        dsmc_local.outcome = DSM_OUTCOME_BAD_CONFIG;
+        SET_LOCAL(DSMC_STATUS_RETURNED, DSM_OUTCOME_BAD_CONFIG);
         return;
     }
 #endif
@@ -146,12 +146,12 @@ void dsmc_first_half(void)
         uint32_t irq = (uint32_t)cfg->trigger_irq;
         cpu->nvic_pending[irq / 32u] &= ~(1u << (irq % 32u));
     }
-    port->save_io(dsmc_save.port);
+    HOOK(port, save_io)(dsmc_save.port);
     describe_cpu(cpu, ipsr);
     dsmc_save.valid = DSMC_SAVE_VALID;
     __asm volatile("dsb" ::: "memory");
     /* The capture instant: from here on only the private region is written. */
-    port->pause_sources();
+    HOOK(port, pause_sources)();
 
     {
         dsm_config_t proto;
@@ -184,15 +184,14 @@ void dsmc_first_half(void)
             proto.reply_timeout_ms = cfg->reply_timeout_ms;
             proto.max_retries = cfg->max_retries;
         }
-        port->link_open();
+        HOOK(port, link_open)();
         outcome = dsm_emigrate(&session, &proto, cpu, port->transport, work, sizeof work);
         if (outcome == (DSM_HAS_BACKCHANNEL ? DSM_OUTCOME_MOVED : DSM_OUTCOME_PUSHED)) {
-            dsmc_local.status = DSMC_STATUS_MOVED;   /* visible to a debugger or an emulated device's host */
-            port->halt(&session);
+            SET_LOCAL(DSMC_STATUS_MOVED, outcome);   /* visible to a debugger or an emulated device's host */
+            HOOK(port, halt)(&session);
         }
         /* The system goes on locally, as if the DSM interrupt had been a short one. */
-        dsmc_local.status = DSMC_STATUS_RETURNED;
-        dsmc_local.outcome = (uint8_t)outcome;
+        SET_LOCAL(DSMC_STATUS_RETURNED, outcome);
     }
     restore_everything();
 }

@@ -118,14 +118,12 @@ static void frame_end(dsm_session_t *s)
     pay_bytes(s, &crc, 4);
 }
 
+/* Control frames (NACK, ABORT, DONE) are never sent during a replay, so they always reach the wire. */
 static void send_control(dsm_session_t *s, uint8_t type, const uint8_t *payload, uint32_t len)
 {
-    uint8_t emit = s->emit;
-    s->emit = 1;
     frame_begin(s, type, len, 0);
     pay_bytes(s, payload, len);
     frame_end(s);
-    s->emit = emit;
 }
 
 static void send_nack(dsm_session_t *s)
@@ -272,9 +270,8 @@ static void send_hello(dsm_session_t *s)
 /* The ACCEPT enters the transcript right after HELLO, binding nonce and options. */
 static void hash_accept(dsm_session_t *s)
 {
-    static const uint8_t head[3] = { DSM_MSG_ACCEPT, 18, 0 };
-    uint32_t tail = s->options;
-    transcript_add(s, head, 3);
+    uint32_t head = DSM_MSG_ACCEPT | 18u << 8, tail = s->options;   /* type, length (2) */
+    transcript_add(s, (const uint8_t *)&head, 3);
     transcript_add(s, s->nonce, DSM_NONCE_SIZE);
     transcript_add(s, (const uint8_t *)&tail, 2);
 }

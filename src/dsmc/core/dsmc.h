@@ -94,7 +94,7 @@ extern const uint8_t __dsmc_private_start[], __dsmc_private_size[];
 
 /** Static configuration of the DSMC. */
 typedef struct dsmc_config {
-    const dsmc_port_t *port;
+    const dsmc_port_t *port;              /* not read in a DSMC_STATIC_PORT build (the Makefile's archives) */
     dsmc_trigger_kind_t trigger;
     int16_t trigger_irq;                  /* IRQ number for DSMC_TRIGGER_IRQ */
     uint8_t device_id[DSM_DEVICE_ID_SIZE];

@@ -59,7 +59,7 @@ public sealed partial class Machine
             switch (region.Kind)
             {
                 case RegionKind.Ram: Bus.AddRam(region.Name, region.Base, region.Size); break;
-                case RegionKind.Rom: Bus.AddRom(region.Name, region.Base, region.Size); break;
+                case RegionKind.Rom: Bus.AddRom(region.Name, region.Base, region.Size, region.Fill); break;
                 default: throw new ArgumentException($"Board '{board.Name}': memory region '{region.Name}' must be RAM or ROM; devices are added by AddDevices.", nameof(board));
             }
         }
@@ -606,7 +606,10 @@ public sealed partial class Machine
         {
             Bus.Load(segment.PhysicalAddress, segment.FileBytes.Span);
             uint zeroFill = segment.MemorySize - (uint)segment.FileBytes.Length;
-            if (zeroFill > 0)
+            // A segment loaded at one address to run at another (.data behind the code in flash, .bss after it)
+            // has its zeros at the run address, which start-up code clears; a flash programmer writes only the file
+            // bytes, so the load address past them keeps what was there (erased flash).
+            if (zeroFill > 0 && segment.PhysicalAddress == segment.VirtualAddress)
             {
                 Bus.Load(segment.PhysicalAddress + (uint)segment.FileBytes.Length, new byte[zeroFill]);
             }

@@ -14,7 +14,7 @@ public static class Mb9bf506n
     /// <summary>The RAM and ROM regions of the part.</summary>
     public static IReadOnlyList<MemoryRegionSpec> MemoryMap { get; } =
     [
-        new MemoryRegionSpec("flash", Mb9bf506nBoard.FlashBase, Mb9bf506nBoard.FlashSize, RegionKind.Rom),
+        new MemoryRegionSpec("flash", Mb9bf506nBoard.FlashBase, Mb9bf506nBoard.FlashSize, RegionKind.Rom, Fill: 0xFF),   // erased flash
         new MemoryRegionSpec("sram0", Mb9bf506nBoard.Sram0Base, Mb9bf506nBoard.Sram0Size, RegionKind.Ram),
         new MemoryRegionSpec("sram1", Mb9bf506nBoard.Sram1Base, Mb9bf506nBoard.Sram1Size, RegionKind.Ram),
     ];

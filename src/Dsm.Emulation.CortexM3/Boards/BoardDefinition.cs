@@ -8,7 +8,8 @@ namespace Dsm.Emulation.CortexM3.Boards;
 /// <param name="Base">First address.</param>
 /// <param name="Size">Size in bytes.</param>
 /// <param name="Kind"><see cref="RegionKind.Ram"/> (guest-writable) or <see cref="RegionKind.Rom"/> (guest read-only, host-loadable).</param>
-public sealed record MemoryRegionSpec(string Name, uint Base, uint Size, RegionKind Kind);
+/// <param name="Fill">What an unwritten byte reads: 0xFF for erased flash, 0 otherwise.</param>
+public sealed record MemoryRegionSpec(string Name, uint Base, uint Size, RegionKind Kind, byte Fill = 0);
 
 /// <summary>A Cortex-M3 bit-band alias window.</summary>
 /// <param name="AliasBase">Start of the alias window.</param>

@@ -45,8 +45,10 @@ public sealed class MemoryBus
     /// <param name="name">Diagnostic name.</param>
     /// <param name="baseAddress">First address.</param>
     /// <param name="size">Size in bytes.</param>
+    /// <param name="fill">What unprogrammed bytes read: 0xFF for erased flash.</param>
     /// <returns>The new region.</returns>
-    public MemoryRegion AddRom(string name, uint baseAddress, uint size) => Add(new MemoryRegion(name, baseAddress, size, RegionKind.Rom, null));
+    public MemoryRegion AddRom(string name, uint baseAddress, uint size, byte fill = 0) =>
+        Add(new MemoryRegion(name, baseAddress, size, RegionKind.Rom, null, fill));
 
     /// <summary>Adds a device window.</summary>
     /// <param name="name">Diagnostic name.</param>

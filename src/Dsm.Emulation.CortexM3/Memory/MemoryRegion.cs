@@ -21,19 +21,28 @@ public sealed class MemoryRegion
 
     internal const int CodePageShift = 8;
 
-    internal MemoryRegion(string name, uint baseAddress, uint size, RegionKind kind, IMmioDevice? device)
+    internal MemoryRegion(string name, uint baseAddress, uint size, RegionKind kind, IMmioDevice? device, byte fill = 0)
     {
         Name = name;
         Base = baseAddress;
         Size = size;
         Kind = kind;
         Device = device;
+        Fill = fill;
         if (kind != RegionKind.Device)
         {
             Data = new byte[size];
+            if (fill != 0)
+            {
+                Array.Fill(Data, fill);
+            }
+
             CodePages = new byte[(size + CodePageSize - 1) / CodePageSize];
         }
     }
+
+    /// <summary>What an unwritten byte reads (0xFF for erased flash); snapshots leave such pages out.</summary>
+    public byte Fill { get; }
 
     /// <summary>Name used in diagnostics and snapshots (e.g. "flash", "sram1", "mfs0").</summary>
     public string Name { get; }

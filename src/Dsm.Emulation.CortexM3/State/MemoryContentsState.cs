@@ -8,10 +8,11 @@ namespace Dsm.Emulation.CortexM3.State;
 /// </summary>
 public sealed class MemoryContentsState : IStatefulComponent
 {
-    /// <summary>Granularity of the stored contents: pages that hold only zeros are left out of the image.</summary>
+    /// <summary>Granularity of the stored contents: pages that hold only the region's fill byte are left out of the image.</summary>
     public const int PageSize = 4096;
 
-    private const ushort Version = 2;
+    // 3: a fill byte per region (erased flash reads 0xFF); pages of it are left out. 2: the same with fill 0.
+    private const ushort Version = 3;
     private readonly MemoryBus _bus;
 
     /// <summary>Creates the section for <paramref name="bus"/>.</summary>
@@ -38,6 +39,7 @@ public sealed class MemoryContentsState : IStatefulComponent
             writer.WriteUInt32(region.Base);
             writer.WriteUInt32(region.Size);
             writer.WriteByte((byte)region.Kind);
+            writer.WriteByte(region.Fill);
             var data = region.Data.AsSpan();
             int countAt = writer.Length;
             writer.WriteUInt32(0);
@@ -45,7 +47,7 @@ public sealed class MemoryContentsState : IStatefulComponent
             for (int offset = 0; offset < data.Length; offset += PageSize)
             {
                 var page = data.Slice(offset, Math.Min(PageSize, data.Length - offset));
-                if (page.ContainsAnyExcept((byte)0))
+                if (page.ContainsAnyExcept(region.Fill))
                 {
                     writer.WriteUInt32((uint)(offset / PageSize));
                     writer.WriteRaw(page);
@@ -70,13 +72,14 @@ public sealed class MemoryContentsState : IStatefulComponent
         }
 
         // Read everything before storing anything, so a mismatch in a later region leaves memory untouched.
-        var contents = new List<(MemoryRegion Region, Dictionary<int, ReadOnlyMemory<byte>> Pages)>();
+        var contents = new List<(MemoryRegion Region, byte Fill, Dictionary<int, ReadOnlyMemory<byte>> Pages)>();
         for (int i = 0; i < count; i++)
         {
             string name = reader.ReadString();
             uint baseAddress = reader.ReadUInt32();
             uint size = reader.ReadUInt32();
             var kind = (RegionKind)reader.ReadByte();
+            byte fill = version >= 3 ? reader.ReadByte() : (byte)0;
             var region = regions.FirstOrDefault(r => r.Name == name)
                 ?? throw reader.Corrupt($"the machine has no memory region '{name}'");
             if (region.Base != baseAddress || region.Size != size || region.Kind != kind)
@@ -84,12 +87,12 @@ public sealed class MemoryContentsState : IStatefulComponent
                 throw reader.Corrupt($"region '{name}' is {kind} 0x{baseAddress:X8}+0x{size:X} in the image but {region.Kind} 0x{region.Base:X8}+0x{region.Size:X} in the machine");
             }
 
-            contents.Add((region, version == 1 ? ReadWholeRegion(reader, size) : ReadPages(reader, name, size)));
+            contents.Add((region, fill, version == 1 ? ReadWholeRegion(reader, size) : ReadPages(reader, name, size)));
         }
 
-        foreach (var (region, pages) in contents)
+        foreach (var (region, fill, pages) in contents)
         {
-            StoreChangedPages(region, pages);
+            StoreChangedPages(region, fill, pages);
         }
     }
 
@@ -134,11 +137,11 @@ public sealed class MemoryContentsState : IStatefulComponent
     }
 
     // Through the bus so decoded code over a changed page is invalidated; pages that already hold the contents
-    // (the zeros of a fresh machine, mostly) are not touched. Pages missing from the image are zero.
-    private void StoreChangedPages(MemoryRegion region, Dictionary<int, ReadOnlyMemory<byte>> pages)
+    // (the fill of a fresh machine, mostly) are not touched. Pages missing from the image hold the image's fill byte.
+    private void StoreChangedPages(MemoryRegion region, byte fill, Dictionary<int, ReadOnlyMemory<byte>> pages)
     {
         var current = region.Data!;
-        byte[]? zeros = null;
+        byte[]? filled = null;
         for (int offset = 0; offset < current.Length; offset += PageSize)
         {
             int length = Math.Min(PageSize, current.Length - offset);
@@ -150,10 +153,15 @@ public sealed class MemoryContentsState : IStatefulComponent
                     _bus.Load(region.Base + (uint)offset, page.Span);
                 }
             }
-            else if (existing.ContainsAnyExcept((byte)0))
+            else if (existing.ContainsAnyExcept(fill))
             {
-                zeros ??= new byte[PageSize];
-                _bus.Load(region.Base + (uint)offset, zeros.AsSpan(0, length));
+                if (filled is null)
+                {
+                    filled = new byte[PageSize];
+                    Array.Fill(filled, fill);
+                }
+
+                _bus.Load(region.Base + (uint)offset, filled.AsSpan(0, length));
             }
         }
     }

@@ -436,8 +436,18 @@ public sealed class MigrationHost : IAsyncDisposable
         var machine = SystemImporter.Build(system, board, new MachineOptions { StandardOutput = console, PacingMode = PacingMode.RealTime, TimeProvider = _options.TimeProvider }, _loggers);
         machine.Bus.ShareReadOnlyMemory(_sharedFlash);
         var firmware = _images.Find(system.Hello.BuildId.Span);
-        return new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
+        var hosted = new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
             Convert.ToHexStringLower(system.Hello.DeviceId.Span), firmware, receivedAt, _loggers.CreateLogger($"Dsm.Migration.System.{id:N}"));
+
+        // Host input (a console byte) for a sleeping system: run it now, not at its next timer event.
+        machine.InputPosted += () =>
+        {
+            if (hosted.State is HostedSystemState.Running or HostedSystemState.Sleeping)
+            {
+                _scheduler?.Wake(hosted);
+            }
+        };
+        return hosted;
     }
 
     private async Task SnapshotLoopAsync(CancellationToken cancellationToken)

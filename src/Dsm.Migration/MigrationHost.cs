@@ -35,7 +35,6 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Task> _confirming = new(); // Confirmed state writes in flight
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Emulation.CortexM3.Memory.SharedMemoryPool _sharedFlash = new(); // one flash image per firmware, not per system
-    private readonly ConcurrentDictionary<Guid, bool> _awaitingFirstSlice = new();
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
 
@@ -327,7 +326,7 @@ public sealed class MigrationHost : IAsyncDisposable
         system.Pacer = new SystemPacer(_options.TimeProvider, machine.Scheduler.Now, machine.Scheduler.CoreClockHz, _options.MaxLag);
         system.MarkResumed();
         system.State = HostedSystemState.Running;
-        _awaitingFirstSlice[system.Id] = true;
+        system.AwaitingFirstSlice = true;
         _logger.LogInformation("System {Id} ({Board}, firmware {BuildId}) resumed", system.Id, system.BoardId, system.BuildId ?? "unknown");
         SystemResumed?.Invoke(this, new HostedSystemEventArgs(system));
         _scheduler!.Wake(system);
@@ -346,8 +345,9 @@ public sealed class MigrationHost : IAsyncDisposable
 
             var machine = system.Machine;
             var pacer = system.Pacer!;
-            if (_awaitingFirstSlice.TryRemove(system.Id, out _))
+            if (system.AwaitingFirstSlice)
             {
+                system.AwaitingFirstSlice = false;
                 _logger.LogInformation("System {Id} runs its first instruction on this host at {Wall} (Unix µs)", system.Id, Micros(_options.TimeProvider.GetUtcNow()));
             }
 

@@ -35,6 +35,7 @@ internal static class DensityPoint
             var restore = Stopwatch.StartNew();
             await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
             restore.Stop();
+            Console.Error.WriteLine($"restored and resumed {count} systems in {restore.Elapsed.TotalSeconds:F2} s");
             var systems = host.Systems;
             if (systems.Count != count || systems.Any(s => s.State is not (HostedSystemState.Running or HostedSystemState.Sleeping)))
             {

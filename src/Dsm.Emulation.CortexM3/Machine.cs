@@ -79,6 +79,7 @@ public sealed partial class Machine
             Scheduler,
             SystemControl.Exceptions,
             () => OnResetRequested(ResetRequest.System),
+            Post,
             _standardOutput,
             loggerFactory,
             _devices,
@@ -321,7 +322,14 @@ public sealed partial class Machine
         _hostInputs.Enqueue(input);
         Cpu.RequestStop();
         _pacer.Wake();
+        InputPosted?.Invoke();
     }
+
+    /// <summary>
+    /// Raised on the posting thread after <see cref="Post"/> queued an input. A host that runs the machine with
+    /// <see cref="RunSlice"/> wakes it here: a sleeping machine would otherwise see the input only at its next timer event.
+    /// </summary>
+    public event Action? InputPosted;
 
     // The run loop shared by Run and RunSlice.
     private LoopEnd Execute(ref long remaining, ulong timeLimit, bool blockOnWallClock, CancellationToken cancellationToken, out StopReason coreStop)

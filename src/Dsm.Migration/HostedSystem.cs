@@ -104,6 +104,9 @@ public sealed class HostedSystem
 
     internal volatile bool WakeRequested;
 
+    // Resumed and not yet run a slice here: the first slice logs its start time. Read and cleared under the machine gate.
+    internal bool AwaitingFirstSlice;
+
     /// <summary>
     /// Runs <paramref name="action"/> on the machine between two slices of execution (the machine is never
     /// touched by two threads at once): drive a GPIO or external-interrupt line, read peripheral state.

@@ -35,7 +35,6 @@ public sealed class MigrationHost : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Task> _confirming = new(); // Confirmed state writes in flight
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Emulation.CortexM3.Memory.SharedMemoryPool _sharedFlash = new(); // one flash image per firmware, not per system
-    private readonly ConcurrentDictionary<Guid, bool> _awaitingFirstSlice = new();
     private SystemScheduler? _scheduler;
     private Task? _snapshotLoop;
 
@@ -327,7 +326,7 @@ public sealed class MigrationHost : IAsyncDisposable
         system.Pacer = new SystemPacer(_options.TimeProvider, machine.Scheduler.Now, machine.Scheduler.CoreClockHz, _options.MaxLag);
         system.MarkResumed();
         system.State = HostedSystemState.Running;
-        _awaitingFirstSlice[system.Id] = true;
+        system.AwaitingFirstSlice = true;
         _logger.LogInformation("System {Id} ({Board}, firmware {BuildId}) resumed", system.Id, system.BoardId, system.BuildId ?? "unknown");
         SystemResumed?.Invoke(this, new HostedSystemEventArgs(system));
         _scheduler!.Wake(system);
@@ -346,8 +345,9 @@ public sealed class MigrationHost : IAsyncDisposable
 
             var machine = system.Machine;
             var pacer = system.Pacer!;
-            if (_awaitingFirstSlice.TryRemove(system.Id, out _))
+            if (system.AwaitingFirstSlice)
             {
+                system.AwaitingFirstSlice = false;
                 _logger.LogInformation("System {Id} runs its first instruction on this host at {Wall} (Unix µs)", system.Id, Micros(_options.TimeProvider.GetUtcNow()));
             }
 
@@ -436,8 +436,18 @@ public sealed class MigrationHost : IAsyncDisposable
         var machine = SystemImporter.Build(system, board, new MachineOptions { StandardOutput = console, PacingMode = PacingMode.RealTime, TimeProvider = _options.TimeProvider }, _loggers);
         machine.Bus.ShareReadOnlyMemory(_sharedFlash);
         var firmware = _images.Find(system.Hello.BuildId.Span);
-        return new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
+        var hosted = new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
             Convert.ToHexStringLower(system.Hello.DeviceId.Span), firmware, receivedAt, _loggers.CreateLogger($"Dsm.Migration.System.{id:N}"));
+
+        // Host input (a console byte) for a sleeping system: run it now, not at its next timer event.
+        machine.InputPosted += () =>
+        {
+            if (hosted.State is HostedSystemState.Running or HostedSystemState.Sleeping)
+            {
+                _scheduler?.Wake(hosted);
+            }
+        };
+        return hosted;
     }
 
     private async Task SnapshotLoopAsync(CancellationToken cancellationToken)

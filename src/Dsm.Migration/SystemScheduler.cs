@@ -13,11 +13,14 @@ internal sealed class SystemScheduler : IDisposable
     // and a guest ticking at 1 kHz is nearly always due in less than one.
     private const long PreciseSleepBelowTicks = TimeSpan.TicksPerMillisecond;
 
-    // A system due this soon is run now rather than after a sleep: a sleep this short costs more (a context switch,
-    // the kernel's wake-up latency) than it saves, and with many systems one wake-up then serves several. The guest
-    // is at most this much earlier than its timer event, and still never more than one quantum ahead of the wall
-    // clock (the slice's target is computed from the time it actually starts).
-    private const long EarlyRunTicks = 50 * TimeSpan.TicksPerMillisecond / 1000;
+    // A system due this soon is waited for by spinning: a sleep this short costs more kernel time (a context switch,
+    // the wake-up latency) than it saves, and overshoots.
+    private const long SpinBelowTicks = 50 * TimeSpan.TicksPerMillisecond / 1000;
+
+    // A system runs this long after it is due, never before: its slice (which reaches one quantum past the time it
+    // starts) then also covers a timer event one quantum after this one, so a 1 kHz tick with a 1 ms quantum needs a
+    // wake-up every other tick. That second event runs up to one quantum early, as any slice may.
+    private const long DueSlackTicks = 10;
 
     private readonly PriorityQueue<(HostedSystem System, long Version), long> _queue = new();
     private readonly Func<HostedSystem, long> _runSlice;
@@ -98,9 +101,10 @@ internal sealed class SystemScheduler : IDisposable
         {
             HostedSystem? system = null;
             long sleepTicks = 0;
+            long spinUntil = 0;
             lock (_queue)
             {
-                while (system is null && sleepTicks == 0)
+                while (system is null && sleepTicks == 0 && spinUntil == 0)
                 {
                     if (_stopping)
                     {
@@ -119,23 +123,40 @@ internal sealed class SystemScheduler : IDisposable
                         continue;
                     }
 
-                    long wait = due - NowTicks;
-                    if (wait <= EarlyRunTicks)
+                    long wait = due + DueSlackTicks - NowTicks;
+                    if (wait <= 0)
                     {
                         _queue.Dequeue();
                         entry.System.ScheduleVersion++; // claimed: later Schedule calls enqueue afresh
                         system = entry.System;
-                        Statistics.RecordLag(-wait);
+                        Statistics.RecordLag(DueSlackTicks - wait);
                     }
                     else if (wait >= PreciseSleepBelowTicks)
                     {
                         Wait(Math.Min(wait, TimeSpan.TicksPerSecond));
                     }
+                    else if (wait > SpinBelowTicks)
+                    {
+                        sleepTicks = wait - SpinBelowTicks;
+                    }
                     else
                     {
-                        sleepTicks = wait - EarlyRunTicks;
+                        spinUntil = due + DueSlackTicks;
                     }
                 }
+            }
+
+            if (spinUntil != 0)
+            {
+                // Outside the lock: a new arrival is queued meanwhile and looked at next.
+                long start = NowTicks;
+                while (NowTicks < spinUntil)
+                {
+                    Thread.SpinWait(20);
+                }
+
+                Statistics.AddIdle(NowTicks - start);
+                continue;
             }
 
             if (system is null)

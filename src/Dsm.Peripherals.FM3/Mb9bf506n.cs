@@ -53,7 +53,7 @@ public static class Mb9bf506n
             AddDevices = context =>
             {
                 var board = Mb9bf506nBoard.Build(context.Bus, context.Scheduler, context.LoggerFactory, crTrimMirror, specs, context.ConsoleOutput, context.AddDevice);
-                board.Connect(context.Interrupts, context.PendNmi, _ => context.RequestSystemReset());
+                board.Connect(context.Interrupts, context.PendNmi, _ => context.RequestSystemReset(), context.Post);
                 context.Register(DeviceName, new ResettableBoard(board));
             },
         };

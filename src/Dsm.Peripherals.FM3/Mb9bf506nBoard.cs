@@ -22,7 +22,8 @@ namespace Dsm.Peripherals.FM3;
 /// Asks for a whole-chip reset (core and board) after a watchdog expiry; the board records the cause for RST_STR.
 /// It is called from inside a timed event, so the machine should latch the request and reset between run slices.
 /// </param>
-public sealed record Mb9bf506nWiring(IInterruptLines Interrupts, Action RaiseNmi, Action<Fm3ResetCause> RequestReset);
+/// <param name="PostHostInput">The machine's host-input queue, so idle UARTs wait for host bytes instead of polling; null polls.</param>
+public sealed record Mb9bf506nWiring(IInterruptLines Interrupts, Action RaiseNmi, Action<Fm3ResetCause> RequestReset, Action<Action>? PostHostInput = null);
 
 /// <summary>
 /// The Fujitsu MB9BF506N (FM3, Cortex-M3): its memory map and the peripheral models firmware touches.
@@ -161,12 +162,20 @@ public sealed class Mb9bf506nBoard : IDisposable
     /// <param name="interrupts">The NVIC's external interrupt lines.</param>
     /// <param name="raiseNmi">Pends NMI.</param>
     /// <param name="requestReset">Resets core and board (the machine then calls <see cref="Reset()"/>).</param>
-    public void Connect(IInterruptLines interrupts, Action raiseNmi, Action<Fm3ResetCause> requestReset)
+    /// <param name="postHostInput">
+    /// The machine's host-input queue (runs an action on the machine's thread; thread-safe). With it the UARTs wait
+    /// for host bytes instead of polling idle lines (<see cref="MultiFunctionSerial.UseHostInputQueue"/>); null polls.
+    /// </param>
+    public void Connect(IInterruptLines interrupts, Action raiseNmi, Action<Fm3ResetCause> requestReset, Action<Action>? postHostInput = null)
     {
         ArgumentNullException.ThrowIfNull(interrupts);
         _raiseNmi = raiseNmi;
         _requestReset = requestReset;
         _irqs.Connect(interrupts);
+        foreach (var channel in Serial)
+        {
+            channel.UseHostInputQueue(postHostInput);
+        }
     }
 
     private void RequestReset(Fm3ResetCause cause)
@@ -240,7 +249,7 @@ public sealed class Mb9bf506nBoard : IDisposable
         ArgumentNullException.ThrowIfNull(wiring);
         var board = new Mb9bf506nBoard(bus, scheduler, loggers ?? NullLoggerFactory.Instance, crTrimMirror, mapMemory: true,
             (name, baseAddress, size, device) => bus.AddDevice(name, baseAddress, size, device));
-        board.Connect(wiring.Interrupts, wiring.RaiseNmi, wiring.RequestReset);
+        board.Connect(wiring.Interrupts, wiring.RaiseNmi, wiring.RequestReset, wiring.PostHostInput);
         board.AttachUarts(uarts ?? []);
         return board;
     }

@@ -178,6 +178,8 @@ public class MigrationHostTests
             return bytes;
         });
         Assert.That(sramAfter, Is.EqualTo(sramBefore));
+        bool flashShared = await resumed.InvokeAsync(m => m.Bus.Regions.Single(r => r.Name == "flash").IsBackingShared);
+        Assert.That(flashShared, Is.True, "the snapshot's flash equals the image, so the import leaves it shared (and its decoded code with it)");
     }
 
     [Test]

@@ -1,11 +1,15 @@
-using System.IO.Pipelines;
-using System.Net;
 using System.Text;
+using Dsm.Emulation.CortexM3.State;
 using Dsm.Peripherals.FM3.Serial;
 
 namespace Dsm.Peripherals.FM3.Tests;
 
-public class SerialTests
+// Every receiver test runs with a polled line (a bare board) and with one that reports arrivals through the host-input
+// queue (a board in a machine): the guest must see the same bytes at the same cycles.
+[TestFixture(false)]
+[TestFixture(true)]
+[Parallelizable(ParallelScope.All)]
+public class SerialTests(bool hostInputQueue)
 {
     private const uint Mfs0 = 0x4003_8000;
     private const uint Mfs4 = 0x4003_8400;
@@ -15,9 +19,9 @@ public class SerialTests
     // 86.8 µs = 6944 cycles, is what BGR can only approximate).
     private const ulong FrameCycles = 6940;
 
-    private static (BoardHarness Harness, InMemoryByteChannel Line) Uart(uint baseAddress, int channel, uint scr = 0x03)
+    private (BoardHarness Harness, InMemoryByteChannel Line) Uart(uint baseAddress, int channel, uint scr = 0x03, bool? withHostInputQueue = null)
     {
-        var h = new BoardHarness();
+        var h = new BoardHarness(hostInputQueue: withHostInputQueue ?? hostInputQueue);
         h.RunVendorClockSetup();
         var line = new InMemoryByteChannel();
         h.Board.Serial[channel].Attach(line);
@@ -101,6 +105,61 @@ public class SerialTests
         Assert.That((h.Read(Mfs0 + 0x05, 1) & 4, h.Irqs.Levels[7]), Is.EqualTo((0u, false)));
         h.Advance(FrameCycles);
         Assert.That(h.Read(Mfs0 + 0x08, 1), Is.EqualTo((uint)'i'));
+    }
+
+    [Test]
+    public void IdleReceiverKeepsATimedEventOnlyOnAPolledLine()
+    {
+        var (h, line) = Uart(Mfs0, 0, scr: 0x13);
+        using var _h = h;
+        h.Advance(3 * FrameCycles);
+        Assert.That(h.Scheduler.NextDeadline, hostInputQueue ? Is.EqualTo(ulong.MaxValue) : Is.LessThanOrEqualTo(h.Scheduler.Now + FrameCycles),
+            "a line that reports arrivals costs nothing while idle; a polled one is looked at every frame time");
+        line.Enqueue("ab"u8);
+        Assert.That(h.PendingHostInputs, Is.EqualTo(hostInputQueue ? 1 : 0), "the arrival goes through the host-input queue");
+        h.Advance(3 * FrameCycles); // a polled line takes 'a' at its next look, one frame on
+        Assert.That((h.Read(Mfs0 + 0x05, 1) & 0x0C, h.Read(Mfs0 + 0x08, 1)), Is.EqualTo((0x0Cu, (uint)'a')), "both frames came: 'b' overran the unread 'a'");
+        h.Advance(FrameCycles);
+        Assert.That(h.Scheduler.NextDeadline, hostInputQueue ? Is.EqualTo(ulong.MaxValue) : Is.LessThanOrEqualTo(h.Scheduler.Now + FrameCycles),
+            "idle again after the burst");
+    }
+
+    [Test]
+    public void HostByteOnAnIdleLineStartsItsFrameWhenTheReceiverLooks()
+    {
+        var (h, line) = Uart(Mfs0, 0, scr: 0x13);
+        using var _h = h;
+        h.Advance(10 * FrameCycles + FrameCycles / 2);
+        line.Enqueue("k"u8);
+
+        // Reported arrivals start the frame at once; a polled line takes the byte at its next look, half a frame on.
+        ulong arrival = hostInputQueue ? FrameCycles : FrameCycles / 2 + FrameCycles;
+        h.Advance(arrival - 1);
+        Assert.That(h.Read(Mfs0 + 0x05, 1) & 4, Is.Zero, "the frame is still on the line");
+        h.Advance(1);
+        Assert.That((h.Read(Mfs0 + 0x05, 1) & 4, h.Irqs.Levels[7]), Is.EqualTo((4u, true)));
+        Assert.That(h.Read(Mfs0 + 0x08, 1), Is.EqualTo((uint)'k'));
+    }
+
+    [Test]
+    public void IdleReceiverStateMovesBetweenPolledAndReportingLines()
+    {
+        // Saved while idle (a reporting line keeps no receive event), loaded where the line is the other kind: it must still receive.
+        var (source, _) = Uart(Mfs0, 0, scr: 0x13);
+        using var _s = source;
+        source.Advance(2 * FrameCycles);
+        var (target, line) = Uart(Mfs0, 0, scr: 0x13, withHostInputQueue: !hostInputQueue);
+        using var _t = target;
+        var image = MachineStateImage.Export(source.Board.StatefulComponents);
+        target.Scheduler.RestoreNow(source.Scheduler.Now);
+        foreach (var section in MachineStateImage.ReadSections(image))
+        {
+            target.Board.StatefulComponents.Single(c => c.SectionName == section.Name).LoadState(new StateReader(section.Payload, section.Name));
+        }
+
+        line.Enqueue("q"u8);
+        target.Advance(2 * FrameCycles);
+        Assert.That(target.Read(Mfs0 + 0x08, 1), Is.EqualTo((uint)'q'));
     }
 
     [Test]
@@ -214,70 +273,5 @@ public class SerialTests
         });
         h.Advance(3 * FrameCycles);
         Assert.That(line.TakeSent(), Is.Empty, "the frames in progress were abandoned");
-    }
-
-    [Test]
-    public void PipeChannelCarriesBytesBothWays()
-    {
-        var toGuest = new Pipe();
-        var fromGuest = new Pipe();
-        using var channel = new PipeByteChannel(new DuplexPipe(toGuest.Reader, fromGuest.Writer));
-        toGuest.Writer.WriteAsync("q"u8.ToArray()).AsTask().Wait();
-        Assert.That(() => channel.TryReceive(out byte got) && got == 'q', Is.True.After(2000, 10));
-        channel.Send((byte)'r');
-        Assert.That(fromGuest.Reader.TryRead(out var result), Is.True);
-        Assert.That(result.Buffer.FirstSpan[0], Is.EqualTo((byte)'r'));
-    }
-
-    [Test]
-    public void StreamChannelWritesGuestBytesAndQueuesInput()
-    {
-        using var output = new MemoryStream();
-        using var channel = new StreamByteChannel(new MemoryStream("in"u8.ToArray()), output, ownsStreams: false);
-        channel.Send((byte)'o');
-        Assert.That(output.ToArray(), Is.EqualTo("o"u8.ToArray()));
-        var got = new List<byte>();
-        Assert.That(() =>
-        {
-            while (channel.TryReceive(out byte b))
-            {
-                got.Add(b);
-            }
-
-            return got.Count == 2;
-        }, Is.True.After(2000, 10));
-        Assert.That(got, Is.EqualTo("in"u8.ToArray()));
-    }
-
-    [Test]
-    public void TcpServerAndClientChannelsTalkOverLoopback()
-    {
-        using var server = TcpByteChannel.Listen(IPAddress.Loopback, 0);
-        using var client = TcpByteChannel.Connect("127.0.0.1", server.ListenEndPoint!.Port);
-        client.Send((byte)'c');
-        Assert.That(() => server.TryReceive(out byte b) && b == 'c', Is.True.After(5000, 10));
-        server.Send((byte)'s');
-        Assert.That(() => client.TryReceive(out byte b) && b == 's', Is.True.After(5000, 10));
-    }
-
-    [Test]
-    public void BackendSpecificationsParse()
-    {
-        Assert.Multiple(() =>
-        {
-            Assert.That(UartBackendSpec.Parse("0=stdio"), Is.EqualTo(new UartBackendSpec(0, "stdio")));
-            Assert.That(UartBackendSpec.Parse("1=tcp:127.0.0.1:5000"), Is.EqualTo(new UartBackendSpec(1, "tcp", "127.0.0.1", 5000)));
-            Assert.That(UartBackendSpec.Parse("7=tcp-listen:127.0.0.1:0"), Is.EqualTo(new UartBackendSpec(7, "tcp-listen", "127.0.0.1", 0)));
-            Assert.That(() => UartBackendSpec.Parse("8=stdio"), Throws.TypeOf<FormatException>());
-            Assert.That(() => UartBackendSpec.Parse("1=serial:/dev/ttyS0"), Throws.TypeOf<FormatException>());
-            Assert.That(() => UartBackendSpec.Parse("1=tcp:localhost"), Throws.TypeOf<FormatException>());
-        });
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

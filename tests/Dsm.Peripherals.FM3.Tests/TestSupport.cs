@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dsm.Emulation.CortexM3.Memory;
 using Dsm.Emulation.CortexM3.SystemControl;
 using Dsm.Emulation.CortexM3.Timing;
@@ -57,14 +58,22 @@ internal sealed class RecordingLoggerFactory(RecordingLogger logger) : ILoggerFa
     }
 }
 
-/// <summary>A whole MB9BF506N board on a bus, driven by register accesses and virtual time.</summary>
+/// <summary>
+/// A whole MB9BF506N board on a bus, driven by register accesses and virtual time. With <c>hostInputQueue</c> the board
+/// gets a host-input queue as a machine gives it (<see cref="Mb9bf506nWiring.PostHostInput"/>): posted actions run at
+/// the start of the next <see cref="Advance"/>, as a machine runs them at the next slice boundary.
+/// </summary>
 internal sealed class BoardHarness : IDisposable
 {
-    public BoardHarness(bool disableHardwareWatchdog = true)
+    private readonly ConcurrentQueue<Action> _hostInputs = new();
+
+    public BoardHarness(bool disableHardwareWatchdog = true, bool hostInputQueue = false)
     {
         Bus = new MemoryBus();
         Scheduler = new EventScheduler(Mb9bf506nBoard.ResetCoreClockHz);
-        Board = Mb9bf506nBoard.Create(Bus, Scheduler, new Mb9bf506nWiring(Irqs, () => NmiCount++, cause => ResetRequests.Add(cause)), new RecordingLoggerFactory(Logger));
+        Board = Mb9bf506nBoard.Create(Bus, Scheduler,
+            new Mb9bf506nWiring(Irqs, () => NmiCount++, cause => ResetRequests.Add(cause), hostInputQueue ? _hostInputs.Enqueue : null),
+            new RecordingLoggerFactory(Logger));
         if (disableHardwareWatchdog)
         {
             DisableHardwareWatchdog();
@@ -94,7 +103,18 @@ internal sealed class BoardHarness : IDisposable
     public void Write(uint address, uint value, int size = 4)
         => Assert.That(Bus.TryWrite(address, size, value), Is.True, $"bus error writing 0x{address:X8}");
 
-    public void Advance(ulong cycles) => Scheduler.AdvanceTo(Scheduler.Now + cycles);
+    /// <summary>Actions posted to the host-input queue and not yet run.</summary>
+    public int PendingHostInputs => _hostInputs.Count;
+
+    public void Advance(ulong cycles)
+    {
+        while (_hostInputs.TryDequeue(out var input))
+        {
+            input();
+        }
+
+        Scheduler.AdvanceTo(Scheduler.Now + cycles);
+    }
 
     public void DisableHardwareWatchdog()
     {

@@ -99,9 +99,12 @@ public sealed class MachineTimingTests
         Assert.That(first.StopReason, Is.EqualTo(StopReason.Sleeping), "the first WFE consumed SEV's event, the second sleeps");
         Assert.That(machine.Cpu.Pc, Is.EqualTo(TestSupport.CodeAddress + 6));
 
+        int postingThread = 0;
+        machine.InputPosted += () => postingThread = Environment.CurrentManagedThreadId;
         var poster = new Thread(() => machine.Post(() => machine.Cpu.EventRegister = true));
         poster.Start();
         poster.Join();
+        Assert.That(postingThread, Is.EqualTo(poster.ManagedThreadId), "InputPosted tells a slicing host at once, on the posting thread");
         var second = machine.Run(10);
         Assert.Multiple(() =>
         {

@@ -35,6 +35,7 @@ internal static class DensityPoint
             var restore = Stopwatch.StartNew();
             await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
             restore.Stop();
+            Console.Error.WriteLine($"restored and resumed {count} systems in {restore.Elapsed.TotalSeconds:F2} s");
             var systems = host.Systems;
             if (systems.Count != count || systems.Any(s => s.State is not (HostedSystemState.Running or HostedSystemState.Sleeping)))
             {
@@ -50,6 +51,7 @@ internal static class DensityPoint
             long resetsBefore = systems.Sum(s => s.Pacer!.LagResets);
             process.Refresh();
             var cpuBefore = process.TotalProcessorTime;
+            var (gcsBefore, pauseBefore, allocatedBefore) = (GC.CollectionCount(0), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
             var wall = Stopwatch.StartNew();
             statistics.Reset();
 
@@ -61,6 +63,7 @@ internal static class DensityPoint
             var p99 = statistics.LagPercentile(0.99);
             var max = statistics.MaxLag;
             double elapsed = wall.Elapsed.TotalSeconds;
+            var (gcs, pause, allocated) = (GC.CollectionCount(0) - gcsBefore, GC.GetTotalPauseDuration() - pauseBefore, GC.GetTotalAllocatedBytes() - allocatedBefore);
             process.Refresh();
             var cpu = process.TotalProcessorTime - cpuBefore;
             // Reads of another thread's machine without its gate: figures only, a torn read costs nothing.
@@ -85,6 +88,9 @@ internal static class DensityPoint
                 WorkingSetBytesPerSystem = (workingSetAfter - workingSetBefore) / count,
                 GuestRamBytes = guestRam,
                 ConsoleLinesPerSecond = consoleBytes / 31.0 / elapsed,
+                Collections = gcs,
+                GcPause = pause,
+                AllocatedBytesPerSecond = allocated / elapsed,
             };
 
             // The host is not disposed: that would snapshot every system to disk; the process ends instead.

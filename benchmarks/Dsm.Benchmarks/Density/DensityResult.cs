@@ -9,8 +9,8 @@ internal sealed record DensityResult
     public const string Marker = "DENSITY-RESULT ";
 
     public const string TableHeader =
-        "| N | lag p50 | lag p99 | lag max | wake-ups/s | scheduler busy | process CPU | CPU per system | guest/wall min | lag resets | managed/system | working set/system | beyond guest RAM | load (1/5/15) |\n" +
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
+        "| N | lag p50 | lag p99 | lag max | wake-ups/s | scheduler busy | process CPU | CPU per system | guest/wall min | lag resets | GCs (pause) | managed/system | working set/system | beyond guest RAM | load (1/5/15) |\n" +
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
 
     public int Systems { get; init; }
 
@@ -41,6 +41,14 @@ internal sealed record DensityResult
 
     public double ConsoleLinesPerSecond { get; init; }
 
+    /// <summary>Garbage collections (any generation) during the window: each stops the scheduler thread.</summary>
+    public int Collections { get; init; }
+
+    /// <summary>Total time the GC paused the process during the window.</summary>
+    public TimeSpan GcPause { get; init; }
+
+    public double AllocatedBytesPerSecond { get; init; }
+
     /// <summary>Every system kept real time: none gave up lost time and the slowest ran at least 99.9% of wall time.</summary>
     public bool KeptUp => LagResets == 0 && SlowestGuestRate >= 0.999;
 
@@ -49,7 +57,7 @@ internal sealed record DensityResult
 
     public string TableRow(string load) =>
         FormattableString.Invariant(
-            $"| {Systems} | {Ms(LagP50)} | {Ms(LagP99)} | {Ms(LagMax)} | {WakeupsPerSecond:F0} | {SchedulerBusy:P0} | {ProcessCpu:P0} | {ProcessCpu / Systems * 100:F3}% | {SlowestGuestRate:F3} | {LagResets} | {Mib(ManagedBytesPerSystem)} MiB | {Mib(WorkingSetBytesPerSystem)} MiB | {Mib(Math.Max(ManagedBytesPerSystem, WorkingSetBytesPerSystem) - GuestRamBytes)} MiB | {load} |");
+            $"| {Systems} | {Ms(LagP50)} | {Ms(LagP99)} | {Ms(LagMax)} | {WakeupsPerSecond:F0} | {SchedulerBusy:P0} | {ProcessCpu:P0} | {ProcessCpu / Systems * 100:F3}% | {SlowestGuestRate:F3} | {LagResets} | {Collections} ({Ms(GcPause)}) | {Mib(ManagedBytesPerSystem)} MiB | {Mib(WorkingSetBytesPerSystem)} MiB | {Mib(Math.Max(ManagedBytesPerSystem, WorkingSetBytesPerSystem) - GuestRamBytes)} MiB | {load} |");
 
     public string Serialize() => JsonSerializer.Serialize(this);
 

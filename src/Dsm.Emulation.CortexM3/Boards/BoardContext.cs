@@ -20,12 +20,14 @@ public sealed class BoardContext
 
     private readonly ExceptionController _exceptions;
     private readonly Action _requestSystemReset;
+    private readonly Action<Action> _post;
 
     internal BoardContext(
         MemoryBus bus,
         EventScheduler scheduler,
         ExceptionController exceptions,
         Action requestSystemReset,
+        Action<Action> post,
         Stream consoleOutput,
         ILoggerFactory loggerFactory,
         Dictionary<string, object> devices,
@@ -35,6 +37,7 @@ public sealed class BoardContext
         Scheduler = scheduler;
         _exceptions = exceptions;
         _requestSystemReset = requestSystemReset;
+        _post = post;
         ConsoleOutput = consoleOutput;
         LoggerFactory = loggerFactory;
         _devices = devices;
@@ -64,6 +67,13 @@ public sealed class BoardContext
     /// instruction, then resets the core, the System Control Space and every <see cref="IResettable"/> device.
     /// </summary>
     public void RequestSystemReset() => _requestSystemReset();
+
+    /// <summary>
+    /// Queues <paramref name="input"/> to run on the machine's thread between instructions (<see cref="Machine.Post"/>):
+    /// how a device's host side (a serial line's reader) hands news to the device. Thread-safe.
+    /// </summary>
+    /// <param name="input">The action.</param>
+    public void Post(Action input) => _post(input);
 
     /// <summary>
     /// Maps <paramref name="device"/> at <paramref name="baseAddress"/> and registers it under <paramref name="name"/>.

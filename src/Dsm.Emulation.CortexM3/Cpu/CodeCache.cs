@@ -1,17 +1,27 @@
+using System.Runtime.CompilerServices;
 using Dsm.Emulation.CortexM3.Memory;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
 
-/// <summary>Decoded blocks of one RAM/ROM region, indexed by start address and by the code pages they cover.</summary>
+/// <summary>
+/// Decoded blocks of one RAM/ROM region, indexed by start address and by the code pages they cover. A cache of a
+/// shared read-only image (<see cref="IsShared"/>) serves every core whose region is backed by that image: its blocks
+/// are never invalidated (guest stores never reach ROM, and a host store first gives the region a private copy, which
+/// then gets a private cache), it leaves the regions' code-page marks alone, and it is built under a lock because cores
+/// on several host threads may decode into it at once.
+/// </summary>
 internal sealed class RegionCodeCache
 {
     private const int SlotsPerPage = MemoryRegion.CodePageSize / 2;
 
     /// <summary>Creates the cache of <paramref name="region"/>.</summary>
     /// <param name="region">A RAM or ROM region.</param>
-    public RegionCodeCache(MemoryRegion region)
+    /// <param name="shared">Whether the cache serves every region backed by the region's shared image.</param>
+    public RegionCodeCache(MemoryRegion region, bool shared = false)
     {
         Region = region;
+        Data = region.Data!;
+        IsShared = shared;
         Base = region.Base;
         Size = region.Size;
         int pages = region.CodePages!.Length;
@@ -19,8 +29,14 @@ internal sealed class RegionCodeCache
         PageBlocks = new List<CodeBlock>?[pages];
     }
 
-    /// <summary>The region.</summary>
+    /// <summary>The region the cache was made for (for a shared cache, the first of those it serves).</summary>
     public MemoryRegion Region { get; }
+
+    /// <summary>The bytes decoded: the region's backing when the cache was made (for a shared cache, the shared image).</summary>
+    public byte[] Data { get; }
+
+    /// <summary>Whether the cache serves every core running from <see cref="Data"/>.</summary>
+    public bool IsShared { get; }
 
     /// <summary>The region's base address.</summary>
     public uint Base { get; }
@@ -43,8 +59,20 @@ internal sealed class RegionCodeCache
     public void Add(CodeBlock block)
     {
         uint offset = block.Start - Base;
-        var page = Entries[offset >> MemoryRegion.CodePageShift] ??= new CodeBlock?[SlotsPerPage];
-        page[(offset & (MemoryRegion.CodePageSize - 1)) >> 1] = block;
+        var page = Entries[offset >> MemoryRegion.CodePageShift];
+        if (page is null)
+        {
+            page = new CodeBlock?[SlotsPerPage];
+            Volatile.Write(ref Entries[offset >> MemoryRegion.CodePageShift], page);
+        }
+
+        // Published last, so a core on another thread finds the block only once it is complete.
+        Volatile.Write(ref page[(offset & (MemoryRegion.CodePageSize - 1)) >> 1], block);
+        if (IsShared)
+        {
+            return; // never invalidated: no page lists, no marks in any one region
+        }
+
         var marks = Region.CodePages!;
         for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
         {
@@ -92,6 +120,9 @@ internal sealed class CodeCache : ICodeWriteObserver
     /// <summary>Longest block decoded.</summary>
     public const int MaxBlockInstructions = 64;
 
+    // The shared caches, one per shared read-only image, alive while the image is.
+    private static readonly ConditionalWeakTable<byte[], RegionCodeCache> SharedCaches = new();
+
     private readonly MemoryBus _bus;
     private readonly CortexM3Cpu _cpu;
     private readonly Dictionary<MemoryRegion, RegionCodeCache> _regions = new();
@@ -133,9 +164,10 @@ internal sealed class CodeCache : ICodeWriteObserver
         return cache.Find(pc - cache.Base) ?? Build(cache, pc);
     }
 
-    /// <summary>Drops every decoded block.</summary>
+    /// <summary>Drops every decoded block (a shared cache is only let go: other cores keep using it).</summary>
     public void Clear()
     {
+        ForgetSharedCaches(_ => true);
         foreach (var cache in _regions.Values)
         {
             foreach (var list in cache.PageBlocks)
@@ -153,12 +185,41 @@ internal sealed class CodeCache : ICodeWriteObserver
         }
     }
 
+    /// <summary>
+    /// The bus's layout changed (the core checks before each run): a region that now reads a shared image uses that
+    /// image's shared cache, and one that left it (copy-on-write) gets a private cache again.
+    /// </summary>
+    public void OnLayoutChanged()
+    {
+        ForgetSharedCaches(_ => false);
+        var moved = _regions.Where(pair => !pair.Value.IsShared && pair.Key.IsBackingShared).Select(pair => pair.Key).ToList();
+        foreach (var region in moved)
+        {
+            // Decoded from the private array this region used before it joined the pool: drop the blocks and marks.
+            var cache = _regions[region];
+            foreach (var list in cache.PageBlocks)
+            {
+                foreach (var block in list?.ToArray() ?? [])
+                {
+                    Invalidate(cache, block);
+                }
+            }
+
+            _regions.Remove(region);
+        }
+
+        if (moved.Count > 0)
+        {
+            _last = null;
+        }
+    }
+
     /// <inheritdoc />
     public void OnCodeWritten(MemoryRegion region, uint address, int size)
     {
-        if (!_regions.TryGetValue(region, out var cache))
+        if (!_regions.TryGetValue(region, out var cache) || cache.IsShared)
         {
-            return;
+            return; // a shared image is never written: the host store gave this region a private copy first
         }
 
         uint first = (address - region.Base) >> MemoryRegion.CodePageShift;
@@ -200,16 +261,55 @@ internal sealed class CodeCache : ICodeWriteObserver
 
         if (!_regions.TryGetValue(region, out var cache))
         {
-            cache = new RegionCodeCache(region);
+            cache = region.IsBackingShared ? SharedCacheOf(region) : new RegionCodeCache(region);
             _regions.Add(region, cache);
         }
 
         return cache;
     }
 
+    private static RegionCodeCache SharedCacheOf(MemoryRegion region)
+    {
+        var cache = SharedCaches.GetValue(region.Data!, _ => new RegionCodeCache(region, shared: true));
+
+        // The same image mapped elsewhere (another board) decodes on its own: block addresses would differ.
+        return cache.Base == region.Base && cache.Size == region.Size ? cache : new RegionCodeCache(region);
+    }
+
+    // Lets go of shared caches: those chosen, and those whose region no longer reads their image (copy-on-write).
+    private void ForgetSharedCaches(Func<RegionCodeCache, bool> which)
+    {
+        var gone = _regions.Where(pair => pair.Value.IsShared && (which(pair.Value) || !pair.Key.IsBackingShared || !ReferenceEquals(pair.Key.Data, pair.Value.Data)))
+            .Select(pair => pair.Key).ToList();
+        foreach (var region in gone)
+        {
+            _regions.Remove(region);
+        }
+
+        if (gone.Count > 0)
+        {
+            _last = null;
+            _cpu.NoteCodeModified(); // the running block may be one of them: fetch afresh
+        }
+    }
+
     private CodeBlock Build(RegionCodeCache cache, uint start)
     {
-        var data = cache.Region.Data!;
+        if (!cache.IsShared)
+        {
+            return Decode(cache, start);
+        }
+
+        lock (cache)
+        {
+            // Another core may have decoded it meanwhile.
+            return cache.Find(start - cache.Base) ?? Decode(cache, start);
+        }
+    }
+
+    private CodeBlock Decode(RegionCodeCache cache, uint start)
+    {
+        var data = cache.Data;
         var instructions = new List<DecodedInstruction>(8);
         var addresses = new List<uint>(9);
         uint address = start;

@@ -145,7 +145,9 @@ public sealed partial class CortexM3Cpu
     private CodeBlock LookupAndChain(CodeBlock? previous, uint pc)
     {
         var block = _code.Lookup(pc);
-        if (previous is not null && block.Cache is not null)
+
+        // A shared block (another core runs it too) links only to blocks of its own shared image, never to this core's.
+        if (previous is not null && block.Cache is not null && (!previous.Cache!.IsShared || ReferenceEquals(previous.Cache, block.Cache)))
         {
             // Keep the two most recent successors; a stale slot is the one to replace.
             if (previous.Next0 is null || !previous.Next0.IsValid)

@@ -74,6 +74,7 @@ public sealed partial class CortexM3Cpu
         _regionReadMap = readMap;
         _regionWriteMap = writeMap;
         _mappedLayoutVersion = Bus.LayoutVersion;
+        _code.OnLayoutChanged(); // a region joined or left a shared image: its decoded code goes with it
         SelectMemoryMaps();
     }
 

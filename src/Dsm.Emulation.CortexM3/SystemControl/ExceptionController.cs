@@ -1,3 +1,4 @@
+using System.Numerics;
 using Dsm.Emulation.CortexM3.State;
 
 namespace Dsm.Emulation.CortexM3.SystemControl;
@@ -30,9 +31,9 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
     private const uint MmarValid = 1u << 7;
     private const uint BfarValid = 1u << 15;
 
-    private readonly bool[] _enabled;
-    private readonly bool[] _pending;
-    private readonly bool[] _active;
+    private readonly ExceptionBits _enabled;
+    private readonly ExceptionBits _pending;
+    private readonly ExceptionBits _active;
     private readonly bool[] _level;
     private readonly int[] _priority;
     private readonly byte _priorityMask;
@@ -59,9 +60,9 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
         PriorityBits = priorityBits;
         _priorityMask = (byte)(0xFF << (8 - priorityBits));
         int count = ExceptionNumber.FirstExternal + externalInterrupts;
-        _enabled = new bool[count];
-        _pending = new bool[count];
-        _active = new bool[count];
+        _enabled = new ExceptionBits(count);
+        _pending = new ExceptionBits(count);
+        _active = new ExceptionBits(count);
         _level = new bool[count];
         _priority = new int[count];
         Reset();
@@ -132,7 +133,7 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
     {
         get
         {
-            for (int i = ExceptionNumber.FirstExternal; i < _pending.Length; i++)
+            for (int i = ExceptionNumber.FirstExternal; i < _priority.Length; i++)
             {
                 if (_pending[i])
                 {
@@ -174,9 +175,9 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
     /// <summary>Returns every exception to its reset state (levels of the interrupt lines are kept).</summary>
     public void Reset()
     {
-        Array.Clear(_enabled);
-        Array.Clear(_pending);
-        Array.Clear(_active);
+        _enabled.Clear();
+        _pending.Clear();
+        _active.Clear();
         Array.Clear(_priority);
         _priority[ExceptionNumber.Reset] = -3;
         _priority[ExceptionNumber.Nmi] = -2;
@@ -462,7 +463,7 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
     /// <summary>AIRCR.VECTCLRACTIVE: clears every active bit and tells the core to clear IPSR.</summary>
     internal void ClearAllActive()
     {
-        Array.Clear(_active);
+        _active.Clear();
         Recompute();
         _core?.ClearCurrentException();
     }
@@ -565,17 +566,29 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
         int pending = 0;
         int activeGroup = NoBoost;
         int activeCount = 0;
-        for (int i = 1; i < _priority.Length; i++)
+
+        // Visits only pending-and-enabled and active exceptions (a tick has one or two), lowest number first as the
+        // tie-break between equal priorities requires.
+        for (int w = 0; w < _pending.WordCount; w++)
         {
-            if (_pending[i] && _enabled[i] && _priority[i] < pendingPriority)
+            ulong candidates = _pending.Word(w) & _enabled.Word(w);
+            while (candidates != 0)
             {
-                pendingPriority = _priority[i];
-                pending = i;
+                int i = (w << 6) + BitOperations.TrailingZeroCount(candidates);
+                candidates &= candidates - 1;
+                if (_priority[i] < pendingPriority)
+                {
+                    pendingPriority = _priority[i];
+                    pending = i;
+                }
             }
 
-            if (_active[i])
+            ulong active = _active.Word(w);
+            activeCount += BitOperations.PopCount(active);
+            while (active != 0)
             {
-                activeCount++;
+                int i = (w << 6) + BitOperations.TrailingZeroCount(active);
+                active &= active - 1;
                 activeGroup = Math.Min(activeGroup, GroupPriority(_priority[i]));
             }
         }
@@ -634,4 +647,43 @@ public sealed class ExceptionController : IInterruptLines, IStatefulComponent
 
         return irq + ExceptionNumber.FirstExternal;
     }
+}
+
+/// <summary>One bit per exception number, so a recomputation visits only the set bits instead of every exception.</summary>
+internal readonly struct ExceptionBits
+{
+    private readonly ulong[] _words;
+
+    /// <summary>Creates the set for exception numbers 0..<paramref name="count"/>-1, all clear.</summary>
+    /// <param name="count">Number of exception numbers.</param>
+    public ExceptionBits(int count) => _words = new ulong[(count + 63) / 64];
+
+    /// <summary>Number of 64-bit words.</summary>
+    public int WordCount => _words.Length;
+
+    /// <summary>The bit of <paramref name="exception"/>.</summary>
+    /// <param name="exception">Exception number.</param>
+    public bool this[int exception]
+    {
+        get => (_words[exception >> 6] & (1UL << exception)) != 0;
+        set
+        {
+            if (value)
+            {
+                _words[exception >> 6] |= 1UL << exception;
+            }
+            else
+            {
+                _words[exception >> 6] &= ~(1UL << exception);
+            }
+        }
+    }
+
+    /// <summary>Bits 64·<paramref name="word"/>.. of the set.</summary>
+    /// <param name="word">Word index.</param>
+    /// <returns>The word.</returns>
+    public ulong Word(int word) => _words[word];
+
+    /// <summary>Clears every bit.</summary>
+    public void Clear() => Array.Clear(_words);
 }

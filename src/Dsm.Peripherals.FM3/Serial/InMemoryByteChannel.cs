@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Dsm.Peripherals.FM3.Serial;
 
 /// <summary>A serial line held in memory: the host queues input and reads what the guest sent. Thread-safe.</summary>
-public sealed class InMemoryByteChannel : IByteChannel
+public sealed class InMemoryByteChannel : INotifyingByteChannel
 {
     private readonly ConcurrentQueue<byte> _toGuest = new();
     private readonly ConcurrentQueue<byte> _fromGuest = new();
@@ -16,7 +16,15 @@ public sealed class InMemoryByteChannel : IByteChannel
         {
             _toGuest.Enqueue(b);
         }
+
+        if (!bytes.IsEmpty)
+        {
+            BytesArrived?.Invoke();
+        }
     }
+
+    /// <inheritdoc />
+    public event Action? BytesArrived;
 
     /// <summary>Takes every byte the guest has sent so far.</summary>
     /// <returns>The bytes, oldest first.</returns>

@@ -13,7 +13,10 @@ namespace Dsm.Peripherals.FM3.Serial;
 /// FCR1, FBYTE1, FBYTE2 with two 16-byte FIFOs. A frame takes (1 + data + parity + stop) bit times of
 /// (BGR + 1) PCLK2 cycles in virtual time; RX interrupts go to IRQ 7+2n, TX to IRQ 8+2n.
 /// Host bytes are taken from the attached <see cref="IByteChannel"/> at most one per frame time and
-/// arrive one frame time after they were taken, as a frame starting on the line would.
+/// arrive one frame time after they were taken, as a frame starting on the line would. The receiver looks
+/// at the channel once per frame time while bytes flow; while the line is idle it looks again only when an
+/// <see cref="INotifyingByteChannel"/> reports an arrival (through the machine's host-input queue, see
+/// <see cref="UseHostInputQueue"/>), and otherwise every frame time.
 /// Choices where the sources are silent (UNCONFIRMED): with the TX FIFO on, TDRE reads 1 only when
 /// the FIFO is empty; with the RX FIFO on, RDRF is set when the FIFO holds FBYTE (RX) bytes or after
 /// 8 idle bit times with FCR1.FRIIE, and clears when the FIFO is emptied.
@@ -39,6 +42,10 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     private readonly RegisterField? _fe1, _fe2, _fsel, _ftie, _fdrq, _friie;
     private readonly Queue<ushort> _fifo1 = new();
     private readonly Queue<ushort> _fifo2 = new();
+    private readonly Action _arrivalOnChannelThread;
+    private readonly Action _arrivalOnMachineThread;
+    private Action<Action>? _postHostInput;
+    private INotifyingByteChannel? _notifier;
     private ushort _rdr;
     private ushort _tdr;
     private ushort _shifting;
@@ -144,6 +151,8 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         _txDone = scheduler.CreateEvent($"{Name}.tx", _ => FrameSent());
         _rxPoll = scheduler.CreateEvent($"{Name}.rx", _ => PollReceive());
         _rxIdle = scheduler.CreateEvent($"{Name}.rxidle", _ => ReceiveIdle());
+        _arrivalOnMachineThread = BytesArrived;
+        _arrivalOnChannelThread = () => Volatile.Read(ref _postHostInput)?.Invoke(_arrivalOnMachineThread);
         clocks.ClocksChanged += () => ControlChanged();
     }
 
@@ -170,7 +179,49 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     public void Attach(IByteChannel? backend)
     {
         Backend = backend;
+        FollowArrivals();
         ControlChanged();
+    }
+
+    /// <summary>
+    /// Lets the receiver wait for host bytes instead of polling: <paramref name="post"/> runs an action on the
+    /// machine's thread between instructions (the machine's host-input queue). An <see cref="INotifyingByteChannel"/>
+    /// backend then wakes the receiver when bytes arrive; other backends are still polled every frame time.
+    /// </summary>
+    /// <param name="post">Queues an action for the machine's thread (thread-safe); null to poll every backend.</param>
+    public void UseHostInputQueue(Action<Action>? post)
+    {
+        Volatile.Write(ref _postHostInput, post);
+        FollowArrivals();
+        ControlChanged();
+    }
+
+    /// <summary>Whether the receiver stops polling while the line is idle: the backend reports its arrivals.</summary>
+    private bool WaitsForArrivals => _notifier is not null;
+
+    private bool Receiving => _rxe.IsSet && Backend is not null && FrameCycles != 0;
+
+    private void FollowArrivals()
+    {
+        if (_notifier is not null)
+        {
+            _notifier.BytesArrived -= _arrivalOnChannelThread;
+        }
+
+        _notifier = _postHostInput is not null ? Backend as INotifyingByteChannel : null;
+        if (_notifier is not null)
+        {
+            _notifier.BytesArrived += _arrivalOnChannelThread;
+        }
+    }
+
+    // On the machine's thread: host bytes came while the receiver was idle; the next one starts its frame now.
+    private void BytesArrived()
+    {
+        if (Receiving && !_rxPoll.IsScheduled)
+        {
+            PollReceive();
+        }
     }
 
     /// <summary>Core cycles one frame takes with the current format, BGR and clocks (0 when the line has no clock).</summary>
@@ -244,7 +295,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     private void ControlChanged()
     {
         StartTransmitIfPossible();
-        bool receiving = _rxe.IsSet && Backend is not null && FrameCycles != 0;
+        bool receiving = Receiving;
         if (receiving && !_rxPoll.IsScheduled)
         {
             // Sample the line now: a waiting host byte starts its frame at once.
@@ -385,7 +436,8 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     /// <summary>
     /// Once per frame time while receiving: the frame on the line completes, and the next host byte, if
     /// one is waiting, starts its frame (so each byte arrives one frame after it was taken and the line
-    /// counts as busy meanwhile, which the FIFO idle detection needs).
+    /// counts as busy meanwhile, which the FIFO idle detection needs). With a backend that reports arrivals,
+    /// the polling stops once the line is idle and <see cref="BytesArrived"/> starts it again.
     /// </summary>
     private void PollReceive()
     {
@@ -401,7 +453,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
             _inFlight = (int)(value & DataMask);
         }
 
-        if (_rxe.IsSet && Backend is not null && FrameCycles != 0)
+        if (Receiving && (_inFlight >= 0 || !WaitsForArrivals))
         {
             _rxPoll.ScheduleIn(FrameCycles);
         }
@@ -529,6 +581,12 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
             {
                 ev.Cancel();
             }
+        }
+
+        if (Receiving && !WaitsForArrivals && !_rxPoll.IsScheduled)
+        {
+            // Saved by a receiver that waited for arrivals; this backend must be polled.
+            _rxPoll.ScheduleIn(0);
         }
 
         // Drive both lines from the restored state, whatever they were before.

@@ -5,7 +5,7 @@ using System.IO.Pipelines;
 namespace Dsm.Peripherals.FM3.Serial;
 
 /// <summary>A serial line over an <see cref="IDuplexPipe"/>: the pipe's input feeds the guest, guest bytes go to its output.</summary>
-public sealed class PipeByteChannel : IByteChannel
+public sealed class PipeByteChannel : INotifyingByteChannel
 {
     private readonly ConcurrentQueue<byte> _received = new();
     private readonly IDuplexPipe _pipe;
@@ -20,6 +20,9 @@ public sealed class PipeByteChannel : IByteChannel
         _pipe = pipe;
         _reader = Task.Run(() => ReadLoopAsync(_stop.Token));
     }
+
+    /// <inheritdoc />
+    public event Action? BytesArrived;
 
     /// <inheritdoc />
     public bool TryReceive(out byte value) => _received.TryDequeue(out value);
@@ -52,7 +55,13 @@ public sealed class PipeByteChannel : IByteChannel
                     }
                 }
 
-                _pipe.Input.AdvanceTo(result.Buffer.End);
+                bool arrived = !result.Buffer.IsEmpty;
+                _pipe.Input.AdvanceTo(result.Buffer.End); // the buffer is not to be touched after this
+                if (arrived)
+                {
+                    BytesArrived?.Invoke();
+                }
+
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     break;

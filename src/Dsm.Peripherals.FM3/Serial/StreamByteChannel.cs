@@ -6,7 +6,7 @@ namespace Dsm.Peripherals.FM3.Serial;
 /// A serial line over streams: a background task copies the input stream into a queue (so the
 /// emulator never waits for it) and guest bytes are written to the output stream as they complete.
 /// </summary>
-public sealed class StreamByteChannel : IByteChannel
+public sealed class StreamByteChannel : INotifyingByteChannel
 {
     private readonly ConcurrentQueue<byte> _received = new();
     private readonly Stream? _input;
@@ -26,6 +26,9 @@ public sealed class StreamByteChannel : IByteChannel
         _ownsStreams = ownsStreams;
         _reader = input is null ? Task.CompletedTask : Task.Run(() => ReadLoopAsync(input, _stop.Token));
     }
+
+    /// <inheritdoc />
+    public event Action? BytesArrived;
 
     /// <inheritdoc />
     public bool TryReceive(out byte value) => _received.TryDequeue(out value);
@@ -64,6 +67,8 @@ public sealed class StreamByteChannel : IByteChannel
                 {
                     _received.Enqueue(buffer[i]);
                 }
+
+                BytesArrived?.Invoke();
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)

@@ -7,7 +7,7 @@ namespace Dsm.Peripherals.FM3.Serial;
 /// A serial line over TCP, as client (connects at once) or server (accepts one client at a time in
 /// the background; while no client is connected, guest output is dropped as on an unplugged line).
 /// </summary>
-public sealed class TcpByteChannel : IByteChannel
+public sealed class TcpByteChannel : INotifyingByteChannel
 {
     private readonly TcpListener? _listener;
     private readonly CancellationTokenSource _stop = new();
@@ -18,11 +18,19 @@ public sealed class TcpByteChannel : IByteChannel
     {
         _listener = listener;
         _connection = connection;
+        if (connection is not null)
+        {
+            connection.BytesArrived += OnBytesArrived;
+        }
+
         if (listener is not null)
         {
             _ = Task.Run(() => AcceptLoopAsync(listener, _stop.Token));
         }
     }
+
+    /// <inheritdoc />
+    public event Action? BytesArrived;
 
     /// <summary>The local end point a server channel listens on (useful with port 0).</summary>
     public IPEndPoint? ListenEndPoint => _listener?.LocalEndpoint as IPEndPoint;
@@ -66,6 +74,8 @@ public sealed class TcpByteChannel : IByteChannel
     /// <inheritdoc />
     public void Send(byte value) => Volatile.Read(ref _connection)?.Send(value);
 
+    private void OnBytesArrived() => BytesArrived?.Invoke();
+
     private async Task AcceptLoopAsync(TcpListener listener, CancellationToken token)
     {
         try
@@ -76,13 +86,16 @@ public sealed class TcpByteChannel : IByteChannel
                 client.NoDelay = true;
                 var stream = client.GetStream();
                 StreamByteChannel? previous;
+                var connection = new StreamByteChannel(stream, stream);
+                connection.BytesArrived += OnBytesArrived;
                 lock (_gate)
                 {
                     previous = _connection;
-                    _connection = new StreamByteChannel(stream, stream);
+                    _connection = connection;
                 }
 
                 previous?.Dispose();
+                OnBytesArrived(); // bytes may have come before the connection was published
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)

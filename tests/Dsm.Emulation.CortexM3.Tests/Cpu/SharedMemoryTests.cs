@@ -60,18 +60,68 @@ public class SharedMemoryTests
     }
 
     [Test]
-    public void DecodedCodeOverSharedFlashIsInvalidatedOnlyWhereItChanged()
+    public void DecodedCodeOverSharedFlashIsSharedUntilAHostStoreGivesAMachineItsOwnCopy()
     {
         var ((busA, cpuA), (busB, cpuB)) = SharedPair();
         Assert.That(RunFromZero(cpuA), Is.EqualTo(1u));
+        long decodedByA = cpuA.CodeCache.BlocksDecoded;
         Assert.That(RunFromZero(cpuB), Is.EqualTo(1u));
+        Assert.That((decodedByA, cpuB.CodeCache.BlocksDecoded), Is.EqualTo((1L, 0L)), "B runs the block A decoded from the shared image");
 
-        busA.Load(FlashBase, [0x09, 0x20]); // movs r0, #9 over A's decoded movs r0, #1
+        busA.Load(FlashBase, [0x09, 0x20]); // movs r0, #9 over the shared movs r0, #1
 
-        Assert.That(RunFromZero(cpuA), Is.EqualTo(9u), "A decodes its new instruction");
-        Assert.That(RunFromZero(cpuB), Is.EqualTo(1u), "B still runs the shared image");
-        Assert.That(cpuB.CodeCache.BlocksInvalidated, Is.EqualTo(0));
-        Assert.That(cpuA.CodeCache.BlocksInvalidated, Is.GreaterThanOrEqualTo(1));
+        Assert.That(RunFromZero(cpuA), Is.EqualTo(9u), "A decodes its own copy");
+        Assert.That(cpuA.CodeCache.BlocksDecoded, Is.EqualTo(2L));
+        Assert.That(RunFromZero(cpuB), Is.EqualTo(1u), "B still runs the shared image's block");
+        Assert.Multiple(() =>
+        {
+            Assert.That(cpuB.CodeCache.BlocksDecoded, Is.Zero);
+            Assert.That(cpuA.CodeCache.BlocksInvalidated + cpuB.CodeCache.BlocksInvalidated, Is.Zero, "shared blocks are never invalidated");
+        });
+    }
+
+    [Test]
+    public void ClearingOneCoresCodeCacheLeavesTheSharedBlocksToTheOthers()
+    {
+        var ((_, cpuA), (_, cpuB)) = SharedPair();
+        Assert.That(RunFromZero(cpuA), Is.EqualTo(1u));
+        cpuA.InvalidateCodeCache();
+        Assert.That(RunFromZero(cpuB), Is.EqualTo(1u));
+        Assert.That(RunFromZero(cpuA), Is.EqualTo(1u));
+        Assert.That(cpuB.CodeCache.BlocksDecoded, Is.Zero, "the shared block survived A's clear");
+    }
+
+    [Test]
+    public void CoreThatDecodedPrivateFlashSwitchesToTheSharedCodeWhenItsFlashJoinsThePool()
+    {
+        var pool = new SharedMemoryPool();
+        var a = NewSystem();
+        var b = NewSystem();
+        a.Bus.ShareReadOnlyMemory(pool);
+        Assert.That(RunFromZero(a.Cpu), Is.EqualTo(1u));
+        Assert.That(RunFromZero(b.Cpu), Is.EqualTo(1u), "B decodes its private flash");
+        b.Bus.ShareReadOnlyMemory(pool);
+        Assert.That(RunFromZero(b.Cpu), Is.EqualTo(1u));
+        Assert.That(b.Cpu.CodeCache.BlocksDecoded, Is.EqualTo(1L), "then runs the block A decoded from the shared image");
+        b.Bus.Load(FlashBase, [0x07, 0x20]); // movs r0, #7: B's private copy again
+        Assert.That(RunFromZero(b.Cpu), Is.EqualTo(7u));
+        Assert.That(RunFromZero(a.Cpu), Is.EqualTo(1u));
+    }
+
+    [Test]
+    public void CoresOnManyThreadsDecodeASharedImageOnce()
+    {
+        var pool = new SharedMemoryPool();
+        var systems = Enumerable.Range(0, 8).Select(_ => NewSystem()).ToArray();
+        foreach (var (bus, _) in systems)
+        {
+            bus.ShareReadOnlyMemory(pool);
+        }
+
+        var results = new uint[systems.Length];
+        Parallel.For(0, systems.Length, i => results[i] = RunFromZero(systems[i].Cpu));
+        Assert.That(results, Is.All.EqualTo(1u));
+        Assert.That(systems.Sum(s => s.Cpu.CodeCache.BlocksDecoded), Is.EqualTo(1L), "decoded under the shared cache's lock, once");
     }
 
     [Test]

@@ -614,10 +614,11 @@ public sealed partial class Machine
         {
             Bus.Load(segment.PhysicalAddress, segment.FileBytes.Span);
             uint zeroFill = segment.MemorySize - (uint)segment.FileBytes.Length;
-            // A segment loaded at one address to run at another (.data behind the code in flash, .bss after it)
-            // has its zeros at the run address, which start-up code clears; a flash programmer writes only the file
-            // bytes, so the load address past them keeps what was there (erased flash).
-            if (zeroFill > 0 && segment.PhysicalAddress == segment.VirtualAddress)
+            // Zeros that would land in ROM belong to a segment loaded in flash to run elsewhere (.data, then its
+            // .bss): start-up code clears them at the run address, and a flash programmer writes only the file
+            // bytes, so flash past them stays erased. In RAM the zeros are written, as QEMU does.
+            uint zeroAt = segment.PhysicalAddress + (uint)segment.FileBytes.Length;
+            if (zeroFill > 0 && Bus.FindRegion(zeroAt)?.Kind != RegionKind.Rom)
             {
                 Bus.Load(segment.PhysicalAddress + (uint)segment.FileBytes.Length, new byte[zeroFill]);
             }

@@ -76,6 +76,7 @@ public sealed class MigrationReceiver
         private ushort _expected = 1;
         private int _retries;
         private bool _nackOutstanding;
+        private ushort _highestSeen; // highest device data-frame sequence number so far
         private Phase _phase;
         private CpuStateMessage? _cpu;
         private int _flashReceived;
@@ -386,10 +387,23 @@ public sealed class MigrationReceiver
                         throw new ProtocolException(ProtocolErrorCode.UnexpectedMessage, $"A device does not send {frame.Type}.");
                 }
 
+                bool repeated = (short)(frame.Sequence - _highestSeen) <= 0;
+                if ((short)(frame.Sequence - _highestSeen) > 0)
+                {
+                    _highestSeen = frame.Sequence;
+                }
+
                 if (frame.Sequence != _expected)
                 {
                     if ((short)(frame.Sequence - _expected) > 0)
                     {
+                        // Frames in flight after a NACK keep counting up; a frame seen before (COMMIT sent again on
+                        // the device's reply timeout) means the device went on without our NACK: it was lost.
+                        if (repeated)
+                        {
+                            _nackOutstanding = false;
+                        }
+
                         await OnLostFrameAsync($"frame {_expected} is missing (got {frame.Sequence})", ct).ConfigureAwait(false);
                     }
                     else if (frame.Type == MessageType.Hello && frame.Sequence == 0 && _backchannel)

@@ -198,6 +198,7 @@ public sealed class MigrationReceiver
         private async Task HandshakeAsync(CancellationToken ct)
         {
             Frame helloFrame;
+            bool abortedStale = false;
             while (true)
             {
                 var read = await ReadAsync(_options.HelloTimeout, ct).ConfigureAwait(false)
@@ -211,6 +212,22 @@ public sealed class MigrationReceiver
                 {
                     helloFrame = read.Frame;
                     break;
+                }
+
+                if (read.Status == FrameReadStatus.Frame && read.Frame.Type is MessageType.FlashOffer or MessageType.Block or MessageType.CpuState or MessageType.Commit)
+                {
+                    // A device in the middle of a session this receiver never saw (the link reconnected, the host
+                    // restarted): that half cannot complete here. Told once, the device restores and runs on instead of
+                    // waiting out its timeouts; its next HELLO is served on this link.
+                    if (!abortedStale)
+                    {
+                        _log.LogInformation("Frames of a session begun before this link ({Type} #{Sequence}): ending it at the device, waiting for a new HELLO",
+                            read.Frame.Type, read.Frame.Sequence);
+                        await TrySendAsync(ReasonMessage.Abort(AbortReason.ProtocolError, "no session here: start again with HELLO")).ConfigureAwait(false);
+                        abortedStale = true;
+                    }
+
+                    continue;
                 }
 
                 // Leftovers of an earlier session (DONE, ABORT, NACK) and corrupt frames are skipped; the device repeats HELLO.

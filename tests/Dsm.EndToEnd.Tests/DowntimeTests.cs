@@ -35,7 +35,7 @@ public class DowntimeTests
             Assert.Fail(ex.Message + "\n" + host.Process.Transcript());
         }
 
-        int attempts = device.Err.Count(l => l.Contains("DSM trigger", StringComparison.Ordinal));
+        int attempts = Scenario.Attempts(device);
         var firstInstruction = await host.Process.WaitForErrorAsync(@"first instruction on this host at (\d+)", Scenario.Long);
         var phases = (await host.Process.WaitForErrorAsync(@"timeline: stored (\d+), committed (\d+), Moved (\d+)", Scenario.Long)).Groups;
         var wire = (await host.Process.WaitForErrorAsync(@"link: first byte at (\d+) \(Unix µs\), (\d+) bytes from the device, (\d+) bytes to it", Scenario.Long)).Groups;

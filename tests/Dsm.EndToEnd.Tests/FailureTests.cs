@@ -212,7 +212,7 @@ public class FailureTests
         await using var proxy = new FaultyProxy(host.Port) { CutAfterDeviceBytes = 2000 };
         using var device = Scenario.StartDevice(Repo.SampleFirmware, proxy.Port, "at=7500000;at=40000000");
         Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
-        Assert.That(device.Err.Count(l => l.Contains("DSM trigger", StringComparison.Ordinal)), Is.EqualTo(2));
+        Assert.That(Scenario.Attempts(device), Is.EqualTo(2));
         Assert.That(Timeline.Of(device).Moved, Is.True);
         await host.WaitForTaskALinesAsync(3, Scenario.Long);
         var verdict = ContinuityCheck.Evaluate(device.Out, host.ConsoleLines);
@@ -221,6 +221,31 @@ public class FailureTests
             Assert.That(proxy.Cut, Is.True);
             Assert.That(verdict.Ok, Is.True, verdict.Detail + "\n" + device.Transcript() + "\n" + host.Process.Transcript());
             Assert.That(host.StoredSystems, Has.Count.EqualTo(1), "only the completed attempt is stored");
+            // The reconnected link carried the rest of the cut session: the host ends it once, no failing session per frame.
+            Assert.That(host.Process.Err, Has.None.Contains("Expected HELLO"), host.Process.Transcript());
+        });
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ASecondTriggerDuringTheSession_IsHeldPendingAndDoesNotDisturbIt()
+    {
+        // The second edge comes about 6 ms of guest time into the session (the DSM interrupt is active, so it pends).
+        string state = Scenario.TempDirectory("retrigger");
+        using var host = await HostProcess.StartAsync(state);
+        using var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, "at=7500000;at=8000000");
+        Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
+        await host.WaitForTaskALinesAsync(3, Scenario.Long);
+        var verdict = ContinuityCheck.Evaluate(device.Out, host.ConsoleLines);
+        var timeline = Timeline.Of(device);
+        Assert.Multiple(() =>
+        {
+            Assert.That(verdict.Ok, Is.True, verdict.Detail + "\n" + device.Transcript() + "\n" + host.Process.Transcript());
+            Assert.That(timeline.Moved, Is.True);
+            Assert.That(timeline["trigger-instruction"], Is.EqualTo(7_500_000), "the instant is the first trigger's");
+            Assert.That(device.Err, Has.One.Contains("during the migration session"), device.Transcript());
+            Assert.That(host.Process.Err.Count(l => l.Contains("HELLO from device", StringComparison.Ordinal)), Is.EqualTo(1), "one session");
+            Assert.That(host.StoredSystems, Has.Count.EqualTo(1));
         });
     }
 

@@ -136,6 +136,9 @@ public class FailureTests
                 Assert.That(local.Ok, Is.True, local.Detail + "\n" + device.Transcript());
                 Assert.That(host.ConsoleLines, Is.Empty, "nothing ran on the host\n" + host.Process.Transcript());
                 Assert.That(host.StoredSystems, Is.Empty, "an aborted system is not kept");
+                // Damage in one place costs a frame or two, which NACKs bring back: only damage everywhere (the retry
+                // budget) or a link whose host half lost the session may end it.
+                Assert.That(fault, Is.AnyOf("flip-every-97", "cut-then-reconnect"), "this damage must be repaired, not end the session\n" + host.Process.Transcript());
             });
             return;
         }

@@ -139,7 +139,7 @@ public sealed class Emigrator
     {
         private readonly DeviceImage _image;
         private readonly bool _backchannel;
-        private readonly IncrementalHash _transcript = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly TranscriptHash _transcript;
         private readonly ushort[] _hashTable = new ushort[1 << ProtocolConstants.Lz4HashBits];
         private readonly byte[] _scratch = new byte[Lz4BlockEncoder.MaxOutputLength(ProtocolConstants.BlockSize)];
         private ushort _sequence;
@@ -160,6 +160,7 @@ public sealed class Emigrator
             }
 
             Hello = image.Hello with { Capabilities = caps };
+            _transcript = new TranscriptHash((caps & DeviceCapabilities.CrcTranscript) != 0);
         }
 
         public HelloMessage Hello { get; }
@@ -209,7 +210,7 @@ public sealed class Emigrator
             }
 
             yield return Data(_image.CpuState);
-            Digest = _transcript.GetHashAndReset();
+            Digest = _transcript.GetDigestAndReset();
             byte[] mac = [];
             if (!_image.Key.IsEmpty)
             {
@@ -292,7 +293,7 @@ public sealed class Emigrator
             length = (uint)data.Length;
             BlockEncoding encoding;
             ReadOnlyMemory<byte> carried;
-            bool zero = !data.ContainsAnyExcept((byte)0);
+            bool zero = IsZero(data);
             if (zero || IsFill(data, out _))
             {
                 encoding = zero ? BlockEncoding.Zero : BlockEncoding.Fill;
@@ -300,7 +301,7 @@ public sealed class Emigrator
                 for (uint next = offset + length; next < size && selected(next); next += ProtocolConstants.BlockSize)
                 {
                     var following = BlockSpan(r, next);
-                    bool same = zero ? !following.ContainsAnyExcept((byte)0) : IsFill(following, out uint other) && other == pattern;
+                    bool same = zero ? IsZero(following) : IsFill(following, out uint other) && other == pattern;
                     if (!same)
                     {
                         break;
@@ -323,6 +324,9 @@ public sealed class Emigrator
             return Data(new BlockMessage((byte)r, encoding, offset, length, carried));
         }
 
+        // As uniform_kind in dsm_session.c: a block under 4 bytes is never a run.
+        private static bool IsZero(ReadOnlySpan<byte> data) => data.Length >= 4 && !data.ContainsAnyExcept((byte)0);
+
         private static bool IsFill(ReadOnlySpan<byte> data, out uint pattern)
         {
             pattern = 0;
@@ -343,11 +347,7 @@ public sealed class Emigrator
             return true;
         }
 
-        private void Hash(MessageType type, ReadOnlySpan<byte> payload)
-        {
-            _transcript.AppendData([(byte)type, (byte)payload.Length, (byte)(payload.Length >> 8)]);
-            _transcript.AppendData(payload);
-        }
+        private void Hash(MessageType type, ReadOnlySpan<byte> payload) => _transcript.Append(type, payload);
 
         private byte[] Data<TMessage>(TMessage message)
             where TMessage : IProtocolMessage

@@ -71,6 +71,8 @@ public enum DeviceCapabilities : byte
     FlashCrc = 0x08,
     /// <summary>Push-only policy: the device stops after sending COMMIT (a move, not a copy).</summary>
     PushMove = 0x10,
+    /// <summary>The transcript digest is a CRC-32 instead of SHA-256 (a keyless device too small for SHA-256).</summary>
+    CrcTranscript = 0x20,
 }
 
 /// <summary>ACCEPT option bits chosen by the host.</summary>

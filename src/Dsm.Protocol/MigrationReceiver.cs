@@ -59,7 +59,7 @@ public sealed class MigrationReceiver
         private readonly FrameReader _reader;
         private readonly FrameWriter _writer;
         private readonly List<IProtocolMessage> _sent = []; // host frames that consume a sequence number
-        private readonly IncrementalHash _transcript = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private TranscriptHash _transcript = new(crc: false);
         private HelloMessage _hello = null!;
         private bool _backchannel;
         private bool _diff;
@@ -188,12 +188,7 @@ public sealed class MigrationReceiver
             }
         }
 
-        private void AddToTranscript(MessageType type, ReadOnlySpan<byte> payload)
-        {
-            Span<byte> head = [(byte)type, (byte)payload.Length, (byte)(payload.Length >> 8)];
-            _transcript.AppendData(head);
-            _transcript.AppendData(payload);
-        }
+        private void AddToTranscript(MessageType type, ReadOnlySpan<byte> payload) => _transcript.Append(type, payload);
 
         private async Task HandshakeAsync(CancellationToken ct)
         {
@@ -254,6 +249,8 @@ public sealed class MigrationReceiver
             }
 
             _backchannel = (_hello.Capabilities & DeviceCapabilities.Backchannel) != 0;
+            _transcript.Dispose();
+            _transcript = new TranscriptHash((_hello.Capabilities & DeviceCapabilities.CrcTranscript) != 0);
             _log.LogInformation("HELLO from device {DeviceId} board {Board}, {Regions} regions, backchannel {Backchannel}",
                 Convert.ToHexString(_hello.DeviceId.Span), _hello.BoardId, _hello.Regions.Count, _backchannel);
             await CheckPolicyAsync(ct).ConfigureAwait(false);
@@ -749,7 +746,7 @@ public sealed class MigrationReceiver
 
         private async Task<MigrationResult> CommitAsync(CommitMessage commit, CancellationToken ct)
         {
-            byte[] digest = _transcript.GetHashAndReset();
+            byte[] digest = _transcript.GetDigestAndReset();
             if (!CryptographicOperations.FixedTimeEquals(digest, commit.Digest.Span))
             {
                 throw new ProtocolException(ProtocolErrorCode.TranscriptMismatch, "The COMMIT digest differs from the transcript the host received.");

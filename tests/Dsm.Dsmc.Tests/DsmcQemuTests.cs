@@ -22,11 +22,12 @@ public sealed class DsmcQemuTests
     [SetUp]
     public void RequireQemu() => QemuDevice.RequireQemu();
 
-    [Test]
+    [TestCase(false)]
+    [TestCase(true)]
     [CancelAfter(90_000)]
-    public void WithoutHost_DsmcTimesOutRestoresAndReturns_NoLineLostOrRepeated()
+    public void WithoutHost_DsmcTimesOutRestoresAndReturns_NoLineLostOrRepeated(bool compact)
     {
-        using var device = QemuDevice.Start(linkPort: null);
+        using var device = QemuDevice.Start(linkPort: null, compact ? QemuDevice.CompactFirmwarePath : null);
         Assert.That(device.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "the firmware did not finish:\n" + device.Console);
 
         var expected = new List<string> { "dsmc test firmware" };
@@ -97,6 +98,34 @@ public sealed class DsmcQemuTests
             Assert.That(system.IsAuthenticated, Is.False, "the smallest build has no key");
             Assert.That(store.Stored, Is.SameAs(system));
             Assert.That(device.Console, Does.Not.Contain("line 5"), "a push-move device must stop after COMMIT");
+            Assert.That(system.CpuState.Pc, Is.EqualTo(symbols["dsmc_resume"] & ~1u));
+            Assert.That(system.CpuState.IsExceptionActive(16 + DsmIrq), Is.True, "the DSM exception is active");
+            Assert.That(sram.Contents.ToArray(), Is.EqualTo(deviceSram), "SRAM as the device holds it after the capture");
+            uint counter = symbols["line_counter"] - sram.Descriptor.Base;
+            Assert.That(BitConverter.ToUInt32(sram.Contents.Span[(int)counter..]), Is.EqualTo(4u));
+        });
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task CompactBuild_MovesTheSystemWithACrcTranscript_DeviceStops(CancellationToken ct)
+    {
+        var store = new CapturingStore();
+        var receiver = new MigrationReceiver(new UnknownFirmware(), store, null,
+            new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(5), RequireAuthentication = false });
+        var (device, result, symbols, sram, deviceSram) = await MigrateAsync(QemuDevice.CompactFirmwarePath, receiver, ct);
+        using var _ = device;
+        EmigratedSystem system = result.System;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Completion, Is.EqualTo(MigrationCompletion.Moved), "a duplex build: COMMITTED, then DONE");
+            Assert.That(system.IsPushOnly, Is.False);
+            Assert.That(system.IsAuthenticated, Is.False, "the compact build has no key");
+            Assert.That(system.Hello.Capabilities, Is.EqualTo(DeviceCapabilities.Backchannel | DeviceCapabilities.CrcTranscript));
+            Assert.That(system.TranscriptDigest.Span[4..].ToArray(), Is.All.Zero);
+            Assert.That(store.Stored, Is.SameAs(system));
+            Assert.That(device.Console, Does.Not.Contain("line 5"), "the device must stop after COMMITTED");
             Assert.That(system.CpuState.Pc, Is.EqualTo(symbols["dsmc_resume"] & ~1u));
             Assert.That(system.CpuState.IsExceptionActive(16 + DsmIrq), Is.True, "the DSM exception is active");
             Assert.That(sram.Contents.ToArray(), Is.EqualTo(deviceSram), "SRAM as the device holds it after the capture");

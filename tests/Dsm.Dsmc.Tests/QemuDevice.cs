@@ -45,6 +45,9 @@ internal sealed class QemuDevice : IDisposable
     /// <summary>The same firmware with the DSMC's smallest build (push-only, push-move policy).</summary>
     public static string SmallestFirmwarePath => Path.Combine(RepositoryRoot, "tests", "dsmc", "bin", "dsmc-test-mps2-smallest.elf");
 
+    /// <summary>The same firmware with the DSMC's compact build (keyless, duplex, CRC-32 transcript).</summary>
+    public static string CompactFirmwarePath => Path.Combine(RepositoryRoot, "tests", "dsmc", "bin", "dsmc-test-mps2-compact.elf");
+
     /// <summary>Everything the firmware printed on UART0 so far.</summary>
     public string Console
     {

@@ -2,10 +2,14 @@ using System.Diagnostics;
 
 namespace Dsm.Protocol.Tests;
 
-/// <summary>Builds native/dsm_test_driver.c with the C device half using the host gcc, once per test run.</summary>
+/// <summary>Builds native/dsm_test_driver.c with the C device half using the host gcc, once per test run and feature set.</summary>
 internal static class NativeDriver
 {
-    private static readonly Lazy<(string? Path, string Problem)> Built = new(Build);
+    /// <summary>The feature switches of the DSMC's compact build (keyless, raw blocks, no flash diff, CRC-32 transcript).</summary>
+    public const string CompactFeatures = "-DDSM_NO_LZ4 -DDSM_NO_KEY -DDSM_NO_FLASH_DIFF -DDSM_CRC_TRANSCRIPT -DDSM_TRUSTED_CONFIG -DDSM_SMALL_CRC -DDSM_SMALL_SCAN";
+
+    private static readonly Lazy<(string? Path, string Problem)> Built = new(() => Build(string.Empty));
+    private static readonly Lazy<(string? Path, string Problem)> BuiltCompact = new(() => Build(CompactFeatures));
 
     public static string RepositoryRoot
     {
@@ -22,9 +26,9 @@ internal static class NativeDriver
     }
 
     /// <summary>Path of the driver; ignores the test without gcc, fails it when CI=true.</summary>
-    public static string RequirePath()
+    public static string RequirePath(bool compact = false)
     {
-        var (path, problem) = Built.Value;
+        var (path, problem) = compact ? BuiltCompact.Value : Built.Value;
         if (path is not null)
         {
             return path;
@@ -39,7 +43,7 @@ internal static class NativeDriver
         return string.Empty;
     }
 
-    private static (string?, string) Build()
+    private static (string?, string) Build(string features)
     {
         string root;
         try
@@ -54,8 +58,9 @@ internal static class NativeDriver
         string source = Path.Combine(root, "src", "dsmc", "protocol");
         string output = Path.Combine(Path.GetTempPath(), "dsm-protocol-tests-" + Environment.ProcessId);
         Directory.CreateDirectory(output);
-        string exe = Path.Combine(output, "dsm_test_driver");
+        string exe = Path.Combine(output, features.Length == 0 ? "dsm_test_driver" : "dsm_test_driver_compact");
         var args = new List<string> { "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I", source, "-o", exe };
+        args.AddRange(features.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         args.AddRange(Directory.GetFiles(source, "*.c"));
         args.Add(Path.Combine(root, "tests", "Dsm.Protocol.Tests", "native", "dsm_test_driver.c"));
         try

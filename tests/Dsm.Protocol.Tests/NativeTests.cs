@@ -131,9 +131,40 @@ public class NativeTests
         Assert.That(store.Stored, Is.Empty);
     }
 
-    private static async Task<(MigrationResult?, ProtocolException?, string)> RunLiveAsync(DeviceImage image, MigrationReceiver receiver, string? fault, long at)
+    [TestCase(null, -1L)]
+    [TestCase("flip", 700L)]
+    [TestCase("drop", 25000L)]
+    public async Task CompactCDeviceMovesWithACrcTranscript(string? fault, long at)
     {
-        string driver = NativeDriver.RequirePath();
+        // The DSMC's compact build: no key, raw blocks, all flash sent, CRC-32 transcript digest.
+        var image = TestScenario.Realistic(seed: 8, withKey: false);
+        var receiver = new MigrationReceiver(new FirmwareStore(), new SystemStore(), null,
+            new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(1), RequireAuthentication = false });
+        var (result, error, outcome) = await RunLiveAsync(image, receiver, fault, at, compact: true);
+        Assert.That(error, Is.Null, error?.Message);
+        Assert.That(outcome, Does.StartWith("outcome moved"));
+        Assert.That(result!.Completion, Is.EqualTo(MigrationCompletion.Moved));
+        Assert.That(result.System.Hello.Capabilities & DeviceCapabilities.CrcTranscript, Is.EqualTo(DeviceCapabilities.CrcTranscript));
+        Assert.That(result.System.Hello.Capabilities & (DeviceCapabilities.HasKey | DeviceCapabilities.Lz4 | DeviceCapabilities.FlashCrc), Is.EqualTo(DeviceCapabilities.None));
+        Assert.That(result.System.TranscriptDigest.Span[4..].ToArray(), Is.All.Zero, "a CRC-32 digest fills only the first four bytes");
+        Assert.That(result.System.TranscriptDigest.Span[..4].ToArray(), Is.Not.All.Zero);
+        SessionTests.AssertSameSystem(image, result.System);
+    }
+
+    [Test]
+    public async Task CompactCDeviceIsRefusedByAHostThatRequiresAuthentication()
+    {
+        var image = TestScenario.Realistic(seed: 9, withKey: false);
+        var receiver = new MigrationReceiver(new FirmwareStore(), new SystemStore(), null, new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(1) });
+        var (_, error, outcome) = await RunLiveAsync(image, receiver, null, -1, compact: true);
+        Assert.That(error!.ErrorCode, Is.EqualTo(ProtocolErrorCode.AuthenticationRequired));
+        Assert.That(outcome, Does.StartWith($"outcome rejected reason {(int)RejectReason.AuthenticationRequired}"));
+    }
+
+    private static async Task<(MigrationResult?, ProtocolException?, string)> RunLiveAsync(DeviceImage image, MigrationReceiver receiver, string? fault, long at,
+        bool compact = false)
+    {
+        string driver = NativeDriver.RequirePath(compact);
         string scenario = Path.Combine(Path.GetTempPath(), $"dsm-scenario-{Guid.NewGuid():N}.bin");
         File.WriteAllBytes(scenario, TestScenario.Serialize(image));
         var info = new ProcessStartInfo(driver) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -53,6 +53,30 @@ public class SessionTests
     }
 
     [Test]
+    public async Task KeylessDeviceWithACrcTranscriptMovesAndTheDigestIsItsCrc()
+    {
+        var image = TestScenario.Realistic(seed: 12, withKey: false, caps: DeviceCapabilities.Backchannel | DeviceCapabilities.CrcTranscript);
+        var receiver = new MigrationReceiver(new FirmwareStore(), new SystemStore(), null, new MigrationReceiverOptions { FrameTimeout = Fast.FrameTimeout, KeepaliveInterval = Fast.KeepaliveInterval, RequireAuthentication = false });
+        var (result, error, outcome) = await RunAsync(image, receiver, (i, b) => i == 2000 ? (byte)(b ^ 8) : b);
+        Assert.That(error, Is.Null, error?.Message);
+        Assert.That(outcome, Is.EqualTo(EmigrationOutcome.Moved));
+        var digest = result!.System.TranscriptDigest.ToArray();
+        Assert.That(digest, Has.Length.EqualTo(ProtocolConstants.DigestSize));
+        Assert.That(digest[4..], Is.All.Zero);
+        Assert.That(BitConverter.ToUInt32(digest, 0), Is.Not.Zero);
+        AssertSameSystem(image, result.System);
+    }
+
+    [Test]
+    public void CrcTranscriptWithAKeyIsAMalformedHello()
+    {
+        var hello = TestScenario.Realistic().Hello with { Capabilities = DeviceCapabilities.Backchannel | DeviceCapabilities.HasKey | DeviceCapabilities.CrcTranscript };
+        var ex = Assert.Throws<ProtocolException>(hello.Validate);
+        Assert.That(ex!.ErrorCode, Is.EqualTo(ProtocolErrorCode.MalformedMessage));
+        Assert.That(ex.Message, Does.Contain("CRC-32 transcript"));
+    }
+
+    [Test]
     public async Task UnknownFirmwareSendsAllFlash()
     {
         var image = TestScenario.Realistic(seed: 2);

@@ -119,6 +119,84 @@ public class RoundTripTests
         Assert.That(results.Count(r => r.Instant.ConsoleBusy && r.Instant.MidLine), Is.EqualTo(ClassPerBatch), "every instant has a console byte in flight, mid-line");
     }
 
+    [Test]
+    public void TheCompactBuildContinuesAtRandomInstants()
+    {
+        var reference = ReferenceRun.Of(Sample.Compact);
+        var random = new Random(Seed + 500);
+        var results = new List<TrialResult>();
+        for (int i = 0; i < 6; i++)
+        {
+            results.Add(RoundTrip.Run(reference, Draw(random, reference.DsmcReadyAt, reference.InstantsUntil)));
+        }
+
+        bool InSysTick(Machine m) => m.SystemControl.Exceptions.IsActive(Sample.SysTick);
+        results.Add(RoundTrip.Run(reference, RoundTrip.Seek(reference, Draw(random, reference.SchedulerStartedAt, reference.InstantsUntil), InSysTick, 8, 0.5),
+            seek: InSysTick, stepCycles: 1));
+        Report("compact", results);
+    }
+
+    [Test]
+    public void WhenTheHostRequiresAKeyTheCompactBuildRunsOnLocally()
+    {
+        // The compact build is keyless: a host that requires authentication rejects it (outcome 3) and it goes on.
+        var reference = ReferenceRun.Of(Sample.Compact);
+        var random = new Random(Seed + 600);
+        var results = new List<TrialResult>();
+        for (int i = 0; i < 2; i++)
+        {
+            results.Add(RoundTrip.Run(reference, Draw(random, reference.SchedulerStartedAt, reference.InstantsUntil), HostBehaviour.Rejects));
+        }
+
+        Report("compact refused", results);
+        Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo("returned (outcome 3)"));
+    }
+
+    [Test]
+    public void TheCompactBuildRefusesASystemWhoseMpuIsEnabledAndItRunsOn()
+    {
+        // The compact build carries no MPU state: with the MPU on it returns at once (status 1, outcome 7
+        // BAD_CONFIG) without a byte on the link, and the system goes on as if nothing happened.
+        var reference = ReferenceRun.Of(Sample.Compact);
+        ulong start = reference.SchedulerStartedAt + ((reference.InstantsUntil - reference.SchedulerStartedAt) / 3);
+        var checkpoint = reference.CheckpointBefore(start);
+        var machine = reference.Restore(checkpoint);
+        try
+        {
+            var board = Sample.BoardOf(machine);
+            var console = new List<byte>(reference.Console.AsSpan(0, checkpoint.ConsoleBytes).ToArray());
+            int linkFrames = 0;
+            board.Serial[Sample.ConsoleChannel].FrameTransmitted += (value, _) => console.Add((byte)value);
+            board.Serial[Sample.LinkChannel].FrameTransmitted += (_, _) => linkFrames++;
+            Sample.RunTo(machine, start);
+            // Region 0 spans the whole map with full access, so the firmware runs exactly as without the MPU.
+            Assert.That(machine.Bus.TryWrite(0xE000ED98, 4, 0), Is.True, "MPU_RNR");
+            Assert.That(machine.Bus.TryWrite(0xE000ED9C, 4, 0), Is.True, "MPU_RBAR");
+            Assert.That(machine.Bus.TryWrite(0xE000EDA0, 4, (3u << 24) | (31u << 1) | 1u), Is.True, "MPU_RASR");
+            Assert.That(machine.Bus.TryWrite(0xE000ED94, 4, 1), Is.True, "MPU_CTRL");
+            board.ExternalInterrupts.SetExternalInterruptLine(0, false);
+            board.ExternalInterrupts.SetExternalInterruptLine(0, true);
+            ulong slice = reference.CoreClockHz / 1000;
+            for (int ms = 0; ms < 100 && Sample.Peek8(machine, Sample.Compact.DsmcStatus) == 0; ms++)
+            {
+                Sample.RunTo(machine, machine.Scheduler.Now + slice);
+            }
+
+            Assert.That(Sample.Peek8(machine, Sample.Compact.DsmcStatus), Is.EqualTo(1), "DSMC_STATUS_RETURNED");
+            Assert.That(Sample.Peek8(machine, Sample.Compact.DsmcStatus + 1), Is.EqualTo(7), "DSM_OUTCOME_BAD_CONFIG");
+            int linesAtTrigger = ReferenceRun.SplitLines(console.ToArray()).Count;
+            Sample.RunTo(machine, machine.Scheduler.Now + (reference.CoreClockHz / 2));
+            var lines = ReferenceRun.SplitLines(console.ToArray());
+            Assert.That(linkFrames, Is.Zero, "nothing was sent");
+            Assert.That(lines, Has.Count.GreaterThan(linesAtTrigger + 2), "the application went on");
+            Assert.That(lines, Is.EqualTo(reference.Lines.Take(lines.Count)), "the lines an uninterrupted run prints");
+        }
+        finally
+        {
+            Sample.Release(machine);
+        }
+    }
+
     // Outcomes the DSMC records (dsm_outcome_t): 3 rejected, 4 aborted.
     [TestCase(HostBehaviour.Rejects, 3)]
     [TestCase(HostBehaviour.AbortsMidTransfer, 4)]

@@ -17,6 +17,7 @@ internal sealed class Sample
 
     private static readonly Lazy<Sample> IrqVariant = new(() => new Sample("app-mb9bf506n-dsmc.elf", nmi: false));
     private static readonly Lazy<Sample> NmiVariant = new(() => new Sample("app-mb9bf506n-dsmc-nmi.elf", nmi: true));
+    private static readonly Lazy<Sample> CompactVariant = new(() => new Sample("app-mb9bf506n-dsmc-compact.elf", nmi: false));
 
     private Sample(string fileName, bool nmi)
     {
@@ -33,6 +34,9 @@ internal sealed class Sample
 
     /// <summary>Triggered by the NMIX pin.</summary>
     public static Sample Nmi => NmiVariant.Value;
+
+    /// <summary>The DSMC's compact build (keyless, CRC-32 transcript, raw blocks), triggered by external interrupt 0.</summary>
+    public static Sample Compact => CompactVariant.Value;
 
     public string Path { get; }
 

@@ -154,10 +154,15 @@ public sealed record HelloMessage : IProtocolMessage
     public void Validate()
     {
         const DeviceCapabilities known = DeviceCapabilities.Backchannel | DeviceCapabilities.HasKey | DeviceCapabilities.Lz4 |
-                                         DeviceCapabilities.FlashCrc | DeviceCapabilities.PushMove;
+                                         DeviceCapabilities.FlashCrc | DeviceCapabilities.PushMove | DeviceCapabilities.CrcTranscript;
         if ((Capabilities & ~known) != 0)
         {
             throw ProtocolException.Malformed(MessageType.Hello, $"unknown capability bits 0x{(byte)(Capabilities & ~known):X2}");
+        }
+
+        if ((Capabilities & (DeviceCapabilities.CrcTranscript | DeviceCapabilities.HasKey)) == (DeviceCapabilities.CrcTranscript | DeviceCapabilities.HasKey))
+        {
+            throw ProtocolException.Malformed(MessageType.Hello, "a CRC-32 transcript cannot carry a MAC: a keyed device digests with SHA-256");
         }
 
         if (DeviceId.Length != ProtocolConstants.DeviceIdSize)

@@ -6,7 +6,7 @@
 #define SCB_CPUID  0xE000ED00u
 #define SCB_ICSR   0xE000ED04u
 #define NVIC_ISER  0xE000E100u
-#define NVIC_ISPR  0xE000E200u
+#define NVIC_STIR  0xE000EF00u
 #define NVIC_IPR   0xE000E400u
 #define ICSR_NMIPENDSET (1u << 31)
 
@@ -14,11 +14,22 @@
 dsmc_save_area_t dsmc_save __attribute__((section(".bss.dsmc_save"), aligned(8)));
 static const dsmc_config_t *dsmc_cfg;
 
-/* Device-only bookkeeping in the private region: never transferred, so the host's copy starts clean. */
-static struct {
-    uint8_t status;
-    uint8_t outcome;
-} dsmc_local __attribute__((section(".dsmc_private.state")));
+/* DSMC_STATIC_PORT=<port object>: the port is fixed at build time, so its functions are called (and
+ * inlined) directly; the configuration's port field is then not read. */
+#ifdef DSMC_STATIC_PORT
+extern const dsmc_port_t DSMC_STATIC_PORT;
+#define PORT_OF(cfg) ((void)(cfg), &DSMC_STATIC_PORT)
+#define HOOK(port, hook) ((void)(port), dsmc_port_##hook)
+#else
+#define PORT_OF(cfg) ((cfg)->port)
+#define HOOK(port, hook) ((port)->hook)
+#endif
+
+/* Device-only bookkeeping in the private region: never transferred, so the host's copy starts clean.
+ * Status in the low byte, outcome in the high byte, written together. Volatile: a debugger, or an emulated
+ * device's host, reads it even when the firmware never calls dsmc_last_status (so LTO must keep it). */
+static volatile uint16_t dsmc_local __attribute__((section(".dsmc_private.state")));
+#define SET_LOCAL(status, outcome) (dsmc_local = (uint16_t)((status) | (uint32_t)(outcome) << 8))
 
 extern const uint8_t __dsmc_build_id_note[] __attribute__((weak));
 
@@ -33,8 +44,7 @@ static void nvic_set(uint32_t reg, uint32_t irq)
 void dsmc_init(const dsmc_config_t *config)
 {
     dsmc_cfg = config;
-    dsmc_local.status = DSMC_STATUS_IDLE;
-    dsmc_local.outcome = 0;
+    SET_LOCAL(DSMC_STATUS_IDLE, 0);
     if (config->trigger == DSMC_TRIGGER_IRQ) {
         uint32_t irq = (uint32_t)config->trigger_irq;
         /* Priority 0: the DSM interrupt preempts every configurable handler, so it can capture from
@@ -42,8 +52,8 @@ void dsmc_init(const dsmc_config_t *config)
         *(volatile uint8_t *)(NVIC_IPR + irq) = 0;
         nvic_set(NVIC_ISER, irq);
     }
-    if (config->port->arm_trigger != 0) {
-        config->port->arm_trigger();
+    if (PORT_OF(config)->arm_trigger != 0) {
+        PORT_OF(config)->arm_trigger();
     }
 }
 
@@ -52,18 +62,18 @@ void dsmc_request(void)
     const dsmc_config_t *cfg = dsmc_cfg;
     if (cfg == 0) return;
     if (cfg->trigger == DSMC_TRIGGER_NMI) REG(SCB_ICSR) = ICSR_NMIPENDSET;
-    else nvic_set(NVIC_ISPR, (uint32_t)cfg->trigger_irq);
+    else REG(NVIC_STIR) = (uint32_t)cfg->trigger_irq;   /* pends the IRQ, as an ISPR bit would */
     __asm volatile("dsb\n isb" ::: "memory");
 }
 
-dsmc_status_t dsmc_last_status(void) { return (dsmc_status_t)dsmc_local.status; }
-dsm_outcome_t dsmc_last_outcome(void) { return (dsm_outcome_t)dsmc_local.outcome; }
+dsmc_status_t dsmc_last_status(void) { return (dsmc_status_t)(dsmc_local & 0xFFu); }
+dsm_outcome_t dsmc_last_outcome(void) { return (dsm_outcome_t)(dsmc_local >> 8); }
 
 static void restore_everything(void)
 {
-    const dsmc_port_t *port = dsmc_cfg->port;
+    const dsmc_port_t *port = PORT_OF(dsmc_cfg);
     dsmc_restore_system_config(&dsmc_save);
-    port->restore_io(dsmc_save.port);
+    HOOK(port, restore_io)(dsmc_save.port);
     dsmc_restore_system_interrupts(&dsmc_save, port->irq_count);
     dsmc_save.valid = 0;
 }
@@ -88,8 +98,12 @@ static void describe_cpu(dsm_cpu_state_t *cpu, uint32_t ipsr)
     /* SHCSR active bits 0, 1, 3 (MemManage 4, BusFault 5, UsageFault 6) and 7, 8, 10, 11
      * (SVCall 11, DebugMonitor 12, PendSV 14, SysTick 15) as exception-number bits. */
     shcsr = (shcsr & 3u) << 4 | (shcsr & 8u) << 3 | (shcsr & 0xD80u) << 4;
-    cpu->active_exceptions[0] |= (uint8_t)shcsr;
-    cpu->active_exceptions[1] |= (uint8_t)(shcsr >> 8);
+    {
+        uint16_t low;   /* the bits of exceptions 0-15 */
+        __builtin_memcpy(&low, cpu->active_exceptions, 2);
+        low |= (uint16_t)shcsr;
+        __builtin_memcpy(cpu->active_exceptions, &low, 2);
+    }
     mark_active(cpu, ipsr);
 }
 
@@ -114,10 +128,17 @@ void dsmc_first_half(void)
     dsm_cpu_state_t *cpu = &dsmc_save.cpu;
     uint32_t ipsr;
     if (cfg == 0) return;   /* not initialised: nothing was changed, return at once */
-    port = cfg->port;
+    port = PORT_OF(cfg);
 
     /* Everything up to the capture instant. */
-    port->acknowledge_trigger();
+    HOOK(port, acknowledge_trigger)();
+#ifdef DSMC_NO_MPU
+    /* Acknowledged first, so the request does not fire again at once. */
+    if (REG(0xE000ED94u) & 1u) {   /* MPU_CTRL.ENABLE: this build cannot carry the MPU's regions */
+        SET_LOCAL(DSMC_STATUS_RETURNED, DSM_OUTCOME_BAD_CONFIG);
+        return;
+    }
+#endif
     __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
     dsmc_save_system(&dsmc_save, port->irq_count);
     if (cfg->trigger == DSMC_TRIGGER_IRQ) {
@@ -125,12 +146,12 @@ void dsmc_first_half(void)
         uint32_t irq = (uint32_t)cfg->trigger_irq;
         cpu->nvic_pending[irq / 32u] &= ~(1u << (irq % 32u));
     }
-    port->save_io(dsmc_save.port);
+    HOOK(port, save_io)(dsmc_save.port);
     describe_cpu(cpu, ipsr);
     dsmc_save.valid = DSMC_SAVE_VALID;
     __asm volatile("dsb" ::: "memory");
     /* The capture instant: from here on only the private region is written. */
-    port->pause_sources();
+    HOOK(port, pause_sources)();
 
     {
         dsm_config_t proto;
@@ -163,15 +184,14 @@ void dsmc_first_half(void)
             proto.reply_timeout_ms = cfg->reply_timeout_ms;
             proto.max_retries = cfg->max_retries;
         }
-        port->link_open();
+        HOOK(port, link_open)();
         outcome = dsm_emigrate(&session, &proto, cpu, port->transport, work, sizeof work);
         if (outcome == (DSM_HAS_BACKCHANNEL ? DSM_OUTCOME_MOVED : DSM_OUTCOME_PUSHED)) {
-            dsmc_local.status = DSMC_STATUS_MOVED;   /* visible to a debugger or an emulated device's host */
-            port->halt(&session);
+            SET_LOCAL(DSMC_STATUS_MOVED, outcome);   /* visible to a debugger or an emulated device's host */
+            HOOK(port, halt)(&session);
         }
         /* The system goes on locally, as if the DSM interrupt had been a short one. */
-        dsmc_local.status = DSMC_STATUS_RETURNED;
-        dsmc_local.outcome = (uint8_t)outcome;
+        SET_LOCAL(DSMC_STATUS_RETURNED, outcome);
     }
     restore_everything();
 }

@@ -70,6 +70,23 @@ typedef struct dsmc_port {
 #endif
 } dsmc_port_t;
 
+/* DSMC_STATIC_PORT=<port object> (the Makefile's archives): one port per build, whose hooks the core calls
+ * by name, dsmc_port_<hook>, so that LTO can inline them; a port names its hooks with DSMC_PORT_FN and
+ * declares them with DSMC_PORT_LINKAGE. Without it the hooks are static and reached through dsmc_port_t. */
+#ifdef DSMC_STATIC_PORT
+#define DSMC_PORT_FN(hook) dsmc_port_##hook
+#define DSMC_PORT_LINKAGE
+void dsmc_port_acknowledge_trigger(void);
+void dsmc_port_save_io(uint32_t *words);
+void dsmc_port_pause_sources(void);
+void dsmc_port_restore_io(const uint32_t *words);
+void dsmc_port_link_open(void);
+void dsmc_port_halt(dsm_session_t *session) __attribute__((noreturn));
+#else
+#define DSMC_PORT_FN(hook) hook
+#define DSMC_PORT_LINKAGE static
+#endif
+
 /** The HELLO entry of the DSMC-private region (stack, session, LZ4 table): never transferred. */
 extern const uint8_t __dsmc_private_start[], __dsmc_private_size[];
 #define DSMC_PRIVATE_REGION \
@@ -77,7 +94,7 @@ extern const uint8_t __dsmc_private_start[], __dsmc_private_size[];
 
 /** Static configuration of the DSMC. */
 typedef struct dsmc_config {
-    const dsmc_port_t *port;
+    const dsmc_port_t *port;              /* not read in a DSMC_STATIC_PORT build (the Makefile's archives) */
     dsmc_trigger_kind_t trigger;
     int16_t trigger_irq;                  /* IRQ number for DSMC_TRIGGER_IRQ */
     uint8_t device_id[DSM_DEVICE_ID_SIZE];

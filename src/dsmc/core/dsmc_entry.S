@@ -28,14 +28,14 @@ DSMC_Handler:
     strd    r0, r1, [r3, #SAVE_MSP] @ cpu.msp, cpu.psp
     str     lr, [r3, #SAVE_MSP + 8] @ cpu.lr
     str     lr, [r3, #SAVE_EXC_RETURN]
-    movs    r0, #1                  @ cpu.primask: the second half runs masked
-    strb    r0, [r3, #SAVE_MASKS]
-    mrs     r0, faultmask
-    strb    r0, [r3, #SAVE_MASKS + 1]
-    mrs     r0, basepri
-    strb    r0, [r3, #SAVE_MASKS + 2]
-    mrs     r0, control
-    strb    r0, [r3, #SAVE_MASKS + 3]
+    mrs     r0, faultmask           @ cpu.primask, faultmask, basepri, control: one word
+    mrs     r1, basepri
+    mrs     r2, control
+    lsls    r0, r0, #8
+    orr     r0, r0, r1, lsl #16
+    orr     r0, r0, r2, lsl #24
+    adds    r0, #1                  @ cpu.primask = 1: the second half runs masked
+    str     r0, [r3, #SAVE_MASKS]
     ldr     r0, =__dsmc_stack_top
     msr     msp, r0
     bl      dsmc_first_half         @ returns only when the system goes on locally

@@ -35,8 +35,13 @@
 #define SHCSR_WRITABLE   0x0007F000u   /* fault enables and SVCall/fault pended bits; not the active bits */
 #define SYST_CSR_CONFIG  0x00000007u   /* ENABLE, TICKINT, CLKSOURCE; COUNTFLAG is read-only */
 
+/* DSMC_NO_MPU (the compact build): the MPU is neither saved nor restored; dsmc_first_half refuses to
+ * move a system whose MPU is enabled (it returns at once), so a disabled MPU is all there is to keep. */
 static uint32_t mpu_regions(void)
 {
+#ifdef DSMC_NO_MPU
+    return 0;
+#endif
     uint32_t n = (REG(MPU_TYPE) >> 8) & 0xFFu;
     return n > DSMC_MAX_MPU_REGIONS ? DSMC_MAX_MPU_REGIONS : n;
 }
@@ -65,7 +70,9 @@ static const struct scs_run { uint16_t reg; uint8_t word, count; } scs_runs[] = 
     { 0x014u, SAVE_WORD(syst_rvr), 1 },
     /* Reading CSR clears COUNTFLAG; a wrap with TICKINT has already pended SysTick (saved in icsr). */
     { 0x010u, SAVE_WORD(syst_csr), 1 },
+#ifndef DSMC_NO_MPU
     { 0xD94u, SAVE_WORD(mpu_ctrl), 1 },
+#endif
     { 0x100u, SAVE_WORD(cpu.nvic_enabled), 0 },
     { 0x200u, SAVE_WORD(cpu.nvic_pending), 0 },
     { 0x300u, SAVE_WORD(cpu.nvic_active), 0 },
@@ -93,12 +100,13 @@ void dsmc_save_system(dsmc_save_area_t *save, uint16_t irq_count)
 void dsmc_restore_system_config(const dsmc_save_area_t *save)
 {
     const dsm_cpu_state_t *cpu = &save->cpu;
-    uint32_t r;
     REG(SCB_VTOR) = cpu->vtor;
     REG(SCB_AIRCR) = AIRCR_VECTKEY | cpu->aircr;
     REG(SCB_SCR) = cpu->scr;
     REG(SCB_CCR) = cpu->ccr;
     copy_words(&REG(SCB_SHPR1), (uint32_t *)cpu->shpr, 3, 1);
+#ifndef DSMC_NO_MPU
+    uint32_t r;
     REG(MPU_CTRL) = 0;
     for (r = 0; r < mpu_regions(); r++) {
         REG(MPU_RNR) = r;
@@ -107,6 +115,7 @@ void dsmc_restore_system_config(const dsmc_save_area_t *save)
         REG(MPU_RASR) = save->mpu_region[r][1];
     }
     REG(MPU_CTRL) = save->mpu_ctrl;
+#endif
 }
 
 void dsmc_restore_system_interrupts(const dsmc_save_area_t *save, uint16_t irq_count)

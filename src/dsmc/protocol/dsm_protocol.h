@@ -55,6 +55,7 @@ enum { DSM_ENC_RAW = 0, DSM_ENC_ZERO = 1, DSM_ENC_FILL = 2, DSM_ENC_LZ4 = 3 };
 #define DSM_CAP_LZ4          0x04u
 #define DSM_CAP_FLASH_CRC    0x08u
 #define DSM_CAP_PUSH_MOVE    0x10u  /* push-only: the device stops after sending COMMIT */
+#define DSM_CAP_CRC_TRANSCRIPT 0x20u /* the transcript digest is a CRC-32, not SHA-256 (keyless builds only) */
 
 /* ACCEPT option bits. */
 #define DSM_OPT_FLASH_DIFF   0x01u
@@ -171,7 +172,11 @@ typedef struct dsm_session {
     uint8_t in_transcript;
     uint8_t nonce[DSM_NONCE_SIZE];
     uint8_t digest[DSM_DIGEST_SIZE];
+#ifdef DSM_CRC_TRANSCRIPT
+    uint32_t transcript;           /* running CRC-32 of the transcript */
+#else
     dsm_sha256_t sha;              /* transcript */
+#endif
     uint8_t rx[DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD + DSM_TRAILER_SIZE];   /* one host frame */
 } dsm_session_t;
 
@@ -187,7 +192,14 @@ typedef char dsm_session_layout_check[
  * DSM_TRUSTED_CONFIG drops dsm_session_start's argument checks: for callers whose configuration is
  * fixed at build time (the DSMC's smallest build); a bad one is then undefined, not BAD_CONFIG.
  * DSM_SMALL_CRC computes CRC-32 a bit at a time (no table; about 3 times slower).
- * DSM_SMALL_SCAN finds zero and fill blocks a byte at a time (about 4 times slower, 20-40 bytes less). */
+ * DSM_SMALL_SCAN finds zero and fill blocks a byte at a time (about 4 times slower, 20-40 bytes less).
+ * DSM_CRC_TRANSCRIPT digests the transcript with CRC-32 instead of SHA-256 and announces
+ * DSM_CAP_CRC_TRANSCRIPT: no SHA-256 code (about 700 bytes less). Frames still carry their own CRC and
+ * sequence number; the digest then guards the whole transfer against accidental damage only, so it
+ * needs DSM_NO_KEY (a MAC over a CRC would authenticate nothing). */
+#if defined(DSM_CRC_TRANSCRIPT) && !defined(DSM_NO_KEY)
+#error "DSM_CRC_TRANSCRIPT needs DSM_NO_KEY: a keyed COMMIT is only as strong as a SHA-256 transcript"
+#endif
 #ifdef DSM_NO_BACKCHANNEL
 #define DSM_HAS_BACKCHANNEL 0
 #else

@@ -21,29 +21,70 @@ enum {
 #define FLASH_DIFF (DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL)
 #define HASH_TABLE_BYTES (DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u)
 
-static uint32_t rd_le(const uint8_t *p, unsigned n)
+/* Wire fields of host frames (little-endian target): one unaligned load each. */
+static uint32_t rd16(const uint8_t *p)
 {
-    uint32_t v = 0;
-    while (n--) v = v << 8 | p[n];
+    uint16_t v;
+    __builtin_memcpy(&v, p, 2);
     return v;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+/* ---- transcript: SHA-256, or CRC-32 with DSM_CRC_TRANSCRIPT (the digest's first 4 bytes, rest 0) ---- */
+
+static void transcript_init(dsm_session_t *s)
+{
+#ifdef DSM_CRC_TRANSCRIPT
+    s->transcript = 0xFFFFFFFFu;
+#else
+    dsm_sha_init(&s->sha);
+#endif
+}
+
+static void transcript_add(dsm_session_t *s, const uint8_t *p, uint32_t n)
+{
+#ifdef DSM_CRC_TRANSCRIPT
+    s->transcript = dsm_crc32_update(s->transcript, p, n);
+#else
+    dsm_sha_update(&s->sha, p, n);
+#endif
+}
+
+/* Into s->digest. The CRC form leaves bytes 4-31 as dsm_session_start cleared them. */
+static void transcript_final(dsm_session_t *s)
+{
+#ifdef DSM_CRC_TRANSCRIPT
+    uint32_t crc = ~s->transcript;
+    memcpy(s->digest, &crc, 4);
+#else
+    dsm_sha_final(&s->sha, s->digest);
+#endif
 }
 
 /* ---- transmit sink: wire (CRC + port) and transcript ---- */
 
-static void pay(void *ctx, uint8_t b)
-{
-    dsm_session_t *s = ctx;
-    if (!DSM_HAS_BACKCHANNEL || s->emit) {   /* only a NACK's replay silences the wire */
-        s->crc = dsm_crc32_update(s->crc, &b, 1);
-        s->io->put(s->io->ctx, b);
-    }
-    if (s->in_transcript) dsm_sha_byte(&s->sha, b);
-}
-
+/* Every frame byte goes through here: into the frame's CRC and to the port (unless a NACK's replay
+ * silences the wire), and into the transcript while a data frame's payload is sent. */
 static void pay_bytes(dsm_session_t *s, const void *p, uint32_t n)
 {
     const uint8_t *q = p;
-    while (n--) pay(s, *q++);
+    uint32_t i;
+    if (!DSM_HAS_BACKCHANNEL || s->emit) {
+        s->crc = dsm_crc32_update(s->crc, q, n);
+        for (i = 0; i < n; i++) s->io->put(s->io->ctx, q[i]);
+    }
+    if (s->in_transcript) transcript_add(s, q, n);
+}
+
+static void pay(void *ctx, uint8_t b)
+{
+    pay_bytes(ctx, &b, 1);
 }
 
 /* The low n bytes of v, little-endian. */
@@ -63,8 +104,8 @@ static void frame_begin(dsm_session_t *s, uint32_t type, uint32_t len, int trans
     pay_bytes(s, h, DSM_HEADER_SIZE);
     if (transcript) {
         /* The transcript holds type and length of each data frame, then its payload. */
-        dsm_sha_byte(&s->sha, (uint8_t)type);
-        dsm_sha_update(&s->sha, (const uint8_t *)&h[1], 2);
+        uint32_t head = type | len << 8;   /* type (1), length (2) */
+        transcript_add(s, (const uint8_t *)&head, 3);
         s->in_transcript = 1;
         s->seq++;
     }
@@ -77,14 +118,12 @@ static void frame_end(dsm_session_t *s)
     pay_bytes(s, &crc, 4);
 }
 
+/* Control frames (NACK, ABORT, DONE) are never sent during a replay, so they always reach the wire. */
 static void send_control(dsm_session_t *s, uint8_t type, const uint8_t *payload, uint32_t len)
 {
-    uint8_t emit = s->emit;
-    s->emit = 1;
     frame_begin(s, type, len, 0);
     pay_bytes(s, payload, len);
     frame_end(s);
-    s->emit = emit;
 }
 
 static void send_nack(dsm_session_t *s)
@@ -136,10 +175,11 @@ static int seek(dsm_session_t *s)
 }
 
 /* DSM_ENC_ZERO if p[0..n) is all zero, DSM_ENC_FILL if it repeats one little-endian 32-bit word
- * (then in *pattern), else DSM_ENC_RAW. */
+ * (then in *pattern), else DSM_ENC_RAW. Blocks under 4 bytes always go raw. */
 static uint32_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
 {
     uint32_t i = 4;
+    if (n < 4u) return DSM_ENC_RAW;
 #ifndef DSM_SMALL_SCAN
     uint32_t w0, w;
     /* Whole words first (4x fewer iterations), then the tail bytes. The builtin is one LDR, safe for any
@@ -152,7 +192,7 @@ static uint32_t uniform_kind(const uint8_t *p, uint32_t n, uint32_t *pattern)
 #endif
     for (; i < n; i++)
         if (p[i] != p[i & 3u]) return DSM_ENC_RAW;
-    *pattern = rd_le(p, n < 4u ? n : 4u);
+    __builtin_memcpy(pattern, p, 4);   /* little-endian target */
     if (*pattern == 0) return DSM_ENC_ZERO;
     return (n & 3u) ? DSM_ENC_RAW : DSM_ENC_FILL;
 }
@@ -167,7 +207,7 @@ static void send_block(dsm_session_t *s)
 {
     const dsm_region_t *r = cur_region(s);
     const uint8_t *p = r->data + s->offset;
-    uint32_t len = block_len(r, s->offset), pattern, packed, next, other;
+    uint32_t len = block_len(r, s->offset), pattern = 0, packed, next, other;
     uint32_t enc = uniform_kind(p, len, &pattern);
     if (enc != DSM_ENC_RAW) {
         /* Runs of equal blocks travel as one frame. */
@@ -183,11 +223,16 @@ static void send_block(dsm_session_t *s)
         else packed = len;
     }
     frame_begin(s, DSM_MSG_BLOCK, 12u + packed, 1);
-    pay_le(s, s->region | enc << 8, 4);
-    pay_bytes(s, &s->offset, 4);
-    pay_bytes(s, &len, 4);
-    if (enc == DSM_ENC_FILL) pay_bytes(s, &pattern, 4);
-    else if (enc == DSM_ENC_RAW) pay_bytes(s, p, len);
+    {
+        /* region, encoding, reserved (2); offset; length; the fill pattern if any */
+        uint32_t head[4];
+        head[0] = s->region | enc << 8;
+        head[1] = s->offset;
+        head[2] = len;
+        head[3] = pattern;
+        pay_bytes(s, head, enc == DSM_ENC_FILL ? 16u : 12u);
+    }
+    if (enc == DSM_ENC_RAW) pay_bytes(s, p, len);
     else if (DSM_HAS_LZ4 && enc == DSM_ENC_LZ4) dsm_lz4_encode(p, len, s->hash_table, pay, s);
     frame_end(s);
     s->offset += len;
@@ -201,10 +246,17 @@ static void send_hello(dsm_session_t *s)
     if (DSM_HAS_KEY && c->key_len) caps |= DSM_CAP_KEY;
     if (!DSM_HAS_FLASH_DIFF) caps &= ~DSM_CAP_FLASH_CRC;
     if (!DSM_HAS_BACKCHANNEL) caps &= ~DSM_CAP_BACKCHANNEL;
+#ifdef DSM_CRC_TRANSCRIPT
+    caps |= DSM_CAP_CRC_TRANSCRIPT;
+#endif
     frame_begin(s, DSM_MSG_HELLO, 36u + c->build_id_len + c->board_id_len + 9u * c->region_count, 1);
-    /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
-    pay_le(s, DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24, 4);
-    pay_le(s, c->board_id_len | (uint32_t)c->irq_count << 16, 4);
+    {
+        /* version, capabilities, region count, build id length; board id length, reserved, IRQ count */
+        uint32_t head[2];
+        head[0] = DSM_PROTOCOL_VERSION | caps << 8 | (uint32_t)c->region_count << 16 | (uint32_t)c->build_id_len << 24;
+        head[1] = c->board_id_len | (uint32_t)c->irq_count << 16;
+        pay_bytes(s, head, 8);
+    }
     pay_bytes(s, c->device_id, DSM_DEVICE_ID_SIZE + 12u);   /* device id, CPUID, core clock, resume address */
     pay_bytes(s, c->build_id, c->build_id_len);
     pay_bytes(s, c->board_id, c->board_id_len);
@@ -218,11 +270,10 @@ static void send_hello(dsm_session_t *s)
 /* The ACCEPT enters the transcript right after HELLO, binding nonce and options. */
 static void hash_accept(dsm_session_t *s)
 {
-    static const uint8_t head[3] = { DSM_MSG_ACCEPT, 18, 0 };
-    uint32_t tail = s->options;
-    dsm_sha_update(&s->sha, head, 3);
-    dsm_sha_update(&s->sha, s->nonce, DSM_NONCE_SIZE);
-    dsm_sha_update(&s->sha, (const uint8_t *)&tail, 2);
+    uint32_t head = DSM_MSG_ACCEPT | 18u << 8, tail = s->options;   /* type, length (2) */
+    transcript_add(s, (const uint8_t *)&head, 3);
+    transcript_add(s, s->nonce, DSM_NONCE_SIZE);
+    transcript_add(s, (const uint8_t *)&tail, 2);
 }
 
 #if FLASH_DIFF
@@ -264,7 +315,7 @@ static void send_cpu_state(dsm_session_t *s)
 static void send_commit(dsm_session_t *s)
 {
     uint32_t keyed = DSM_HAS_KEY && s->cfg->key_len != 0;
-    dsm_sha_final(&s->sha, s->digest);
+    transcript_final(s);
     frame_begin(s, DSM_MSG_COMMIT, keyed ? 68u : 36u, 0);
     s->seq++; /* COMMIT holds the transcript digest, so it is not part of the transcript */
     pay_le(s, keyed, 4);
@@ -299,7 +350,7 @@ static void plan_step(dsm_session_t *s)
     uint32_t phase = s->phase;
     if (phase == PH_HELLO) {
         s->seq = 0;
-        dsm_sha_init(&s->sha);
+        transcript_init(s);
         send_hello(s);
         if (duplex(s)) {
             if (s->emit) { s->phase = PH_WAIT_ACCEPT; return; }
@@ -326,7 +377,7 @@ static void plan_step(dsm_session_t *s)
 }
 
 /* Replays the plan silently up to the frame with sequence number target, so it is sent next. */
-static void rewind_to(dsm_session_t *s, uint16_t target)
+__attribute__((noinline)) static void rewind_to(dsm_session_t *s, uint16_t target)
 {
     s->emit = 0;
     s->phase = PH_HELLO;
@@ -338,35 +389,29 @@ static void rewind_to(dsm_session_t *s, uint16_t target)
 /* ---- receive ---- */
 
 /* Reads bytes until a complete, CRC-valid host frame is at the front of rx; 0 on timeout.
- * rx_pos counts the bytes held; RX_HANDED_OUT marks a front frame already returned, dropped next time.
- * A broken header or CRC drops one byte and rescans what is held (protocol.md 1.): a frame that began
- * inside a broken one (whose bytes an overrun lost) is still found. */
-#define RX_HANDED_OUT 0x8000u
+ * rx_pos: bytes held (low byte) and the length of a front frame already returned, dropped next time
+ * (high byte). A broken header or CRC drops one byte and rescans what is held (protocol.md 1.): a frame
+ * that began inside a broken one (whose bytes an overrun lost) is still found. */
 static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
 {
-    uint32_t budget = RX_GARBAGE_BUDGET, pos = s->rx_pos, end, drop = 0, i;
+    uint32_t budget = RX_GARBAGE_BUDGET, pos = s->rx_pos & 0xFFu, end, drop = s->rx_pos >> 8, i;
     uint8_t *rx = s->rx;
     int c;
     if (!DSM_HAS_BACKCHANNEL) return 0;
-    if (pos & RX_HANDED_OUT) {
-        pos &= ~RX_HANDED_OUT;
-        drop = DSM_HEADER_SIZE + rd_le(rx + 4, 2) + DSM_TRAILER_SIZE;
-    }
     for (;;) {
-        if (drop) {   /* drop bytes, then up to the next sync byte */
-            while (drop < pos && rx[drop] != DSM_SYNC0) drop++;
+        if (drop) {
             pos -= drop;
             for (i = 0; i < pos; i++) rx[i] = rx[i + drop];
             drop = 0;
         }
-        end = DSM_HEADER_SIZE + rd_le(rx + 4, 2);
-        if (pos >= 2 && rx[1] != DSM_SYNC1) drop = 1;
+        end = DSM_HEADER_SIZE + rd16(rx + 4);
+        if ((pos && rx[0] != DSM_SYNC0) || (pos >= 2 && rx[1] != DSM_SYNC1)) drop = 1;
         else if (pos < DSM_HEADER_SIZE || pos < end + DSM_TRAILER_SIZE) {
             if (pos >= DSM_HEADER_SIZE && (rx[3] != 0 || end > DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD)) drop = 1;
             else if (!s->io->get || !budget-- || (c = s->io->get(s->io->ctx, timeout_ms)) < 0) break;
-            else if (pos || c == DSM_SYNC0) rx[pos++] = (uint8_t)c;
-        } else if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd_le(rx + end, 4)) {
-            s->rx_pos = (uint16_t)(pos | RX_HANDED_OUT);
+            else rx[pos++] = (uint8_t)c;
+        } else if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd32(rx + end)) {
+            s->rx_pos = (uint16_t)(pos | (end + DSM_TRAILER_SIZE) << 8);
             return 1;
         } else drop = 1;
     }
@@ -379,7 +424,7 @@ static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
 static int handle_flash_request(dsm_session_t *s, const uint8_t *p, uint32_t len)
 {
     const dsm_config_t *c = s->cfg;
-    uint32_t r = p[0], first = rd_le(p + 2, 2), n = rd_le(p + 4, 2), bit, i;
+    uint32_t r = p[0], first = rd16(p + 2), n = rd16(p + 4), bit, i;
     if (len < 8 || r >= c->region_count || c->regions[r].kind != DSM_REGION_FLASH || n == 0 ||
         first + n > block_count(c->regions[r].size) || len != 8u + (n + 7u) / 8u)
         return 0;
@@ -409,8 +454,8 @@ __attribute__((noinline)) static dsm_outcome_t finish(dsm_session_t *s, dsm_outc
 /* Interprets the buffered host frame. waiting: the phase the step waits in, 0 between data frames. */
 static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
 {
-    uint32_t type = s->rx[2], len = rd_le(s->rx + 4, 2);
-    uint16_t seq = (uint16_t)rd_le(s->rx + 6, 2);
+    uint32_t type = s->rx[2], len = rd16(s->rx + 4);
+    uint16_t seq = (uint16_t)rd16(s->rx + 6);
     const uint8_t *p = s->rx + DSM_HEADER_SIZE;
     uint8_t reason = len ? p[0] : 0;
     if (type == DSM_MSG_ABORT) {
@@ -418,7 +463,7 @@ static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
         return finish(s, DSM_OUTCOME_ABORTED);
     }
     if (type == DSM_MSG_NACK) {
-        uint16_t target = (uint16_t)rd_le(p, 2);
+        uint16_t target = (uint16_t)rd16(p);
         /* Only frames already sent can be asked for again. */
         if (len != 4 || target == 0 || target > s->seq || s->phase <= PH_WAIT_ACCEPT) goto fatal;
         if (target != s->nack_seq) s->nack_seq = target, s->nack_count = 1;
@@ -436,7 +481,11 @@ static dsm_outcome_t handle_frame(dsm_session_t *s, uint32_t waiting)
     case DSM_MSG_ACCEPT:
         if (s->phase != PH_WAIT_ACCEPT || len != 18 || p[17] != 0) break;
         memcpy(s->nonce, p, DSM_NONCE_SIZE);
+#if FLASH_DIFF
         s->options = (s->cfg->capabilities & DSM_CAP_FLASH_CRC) ? (uint8_t)(p[16] & DSM_OPT_FLASH_DIFF) : 0u;
+#else
+        s->options = p[16];   /* no option applies; kept as sent, for the transcript */
+#endif
         s->flash_requests_done = !has_flash_diff(s);
         s->retries = 0;
         hash_accept(s);
@@ -463,7 +512,7 @@ fatal:
     return finish(s, DSM_OUTCOME_HOST_ERROR);
 progress:
     /* KEEPALIVE while the host stores, or a flash request: the wait starts again. */
-    if (waiting == PH_FLASH || (waiting && s->phase == PH_WAIT_COMMITTED)) s->retries = 0;
+    if ((FLASH_DIFF && waiting == PH_FLASH) || (waiting && s->phase == PH_WAIT_COMMITTED)) s->retries = 0;
     return DSM_OUTCOME_RUNNING;
 }
 

@@ -2,11 +2,17 @@
  * (make size). Vector table with the DSM handler, an init call and a software trigger. */
 #include "dsmc.h"
 
+/* The archives call their port directly (STATIC_PORT=1, the default): .port is not read and left out,
+ * as an integration with those archives would; STATIC_PORT=0 builds need it. */
+#if !DSMC_STATIC_PORT_BUILD
 extern const dsmc_port_t DSMC_PORT;
+#endif
 extern uint32_t __probe_stack_top[];
 
 static const dsmc_config_t config = {
+#if !DSMC_STATIC_PORT_BUILD
     .port = &DSMC_PORT,
+#endif
     .trigger = DSMC_TRIGGER_IRQ,
     .trigger_irq = DSMC_PROBE_IRQ,
     .device_id = { 's', 'i', 'z', 'e' },

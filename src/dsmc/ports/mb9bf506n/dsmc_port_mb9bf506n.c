@@ -52,7 +52,7 @@
 #define DT_TIMER2     0x20u
 #define DT_FREE_RUNNING_32BIT_DIV256 0x8Au   /* TIMEREN, TIMERPRE = /256, TIMERSIZE = 32 bit */
 /* Base timers: channel c at 0x25000 + 0x40 c (c < 4), 0x25200 + 0x40 (c - 4). */
-#define BT_BASE(c)    PERIPH(0x25000u + ((c) & 4u) * 0x80u + ((c) & 3u) * 0x40u)
+#define BT_BASE(c)    PERIPH(0x25000u + (c) * 0x40u + ((c) & 4u) * 0x40u)   /* 4-7 sit 0x100 further on */
 #define BT_TMCR       0x0Cu              /* b0 STRG, b1 CTEN, b6:4 FMD */
 #define BT_STC        0x10u              /* b0 UDIR, b1 DTIR, b2 TGIR (request flags: write 0 clears) */
 #define TMCR_STRG     0x01u
@@ -194,7 +194,7 @@ static void wdt_unlock(uint32_t base)
 }
 
 /* Writes a watchdog's control register (and before it, when load is non-zero, its load register). */
-static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
+__attribute__((noinline)) static void wdt_write(uint32_t base, uint32_t load, uint32_t control)
 {
     if (load) {
         REG32(base + WDT_LOCK) = WDT_UNLOCK;
@@ -222,10 +222,18 @@ static int link_rx(uint32_t mfs)
  * frames, so a host frame (ABORT, NACK, FLASH_REQUEST) arriving while a block is sent would be overrun.
  * link_put keeps what arrives while it waits for the transmitter; link_get hands it out first.
  * Bytes past a full stash are dropped: the frame CRC catches that and the host repeats. */
+#endif
+/* DSMC_FM3_NO_RX_STASH (the compact build): no stash. A host frame that arrives while a block is sent is
+ * then overrun; the host repeats a NACK when its wait times out, and the DSMC's own reply timeout ends a
+ * session whose ABORT was lost, so only the recovery takes longer. */
+#if DSM_HAS_BACKCHANNEL && !defined(DSMC_FM3_NO_RX_STASH)
+#define HAS_RX_STASH 1
 #define RX_STASH 64u   /* a power of two dividing 256: the indices are free-running bytes */
 static struct {
     uint8_t head, tail, buf[RX_STASH];
 } rx_stash __attribute__((section(".dsmc_private.rx")));
+#else
+#define HAS_RX_STASH 0
 #endif
 
 static void link_put(void *ctx, uint8_t byte)
@@ -233,7 +241,7 @@ static void link_put(void *ctx, uint8_t byte)
     uint32_t mfs = link_base();
     (void)ctx;
     while (!(REG8(mfs + MFS_SSR) & SSR_TDRE)) {
-#if DSM_HAS_BACKCHANNEL
+#if HAS_RX_STASH
         int c = link_rx(mfs);
         if (c >= 0 && (uint8_t)(rx_stash.head - rx_stash.tail) < RX_STASH)
             rx_stash.buf[rx_stash.head++ & (RX_STASH - 1u)] = (uint8_t)c;
@@ -249,7 +257,9 @@ static int link_get(void *ctx, uint32_t timeout_ms)
     uint32_t start = REG32(timer + DT_VALUE), limit = timeout_ms * dsmc_mb9bf506n_config.timer_ticks_per_ms;
     int c;
     (void)ctx;
+#if HAS_RX_STASH
     if (rx_stash.head != rx_stash.tail) return rx_stash.buf[rx_stash.tail++ & (RX_STASH - 1u)];
+#endif
     for (;;) {
         if ((c = link_rx(mfs)) >= 0) return c;
         if (start - REG32(timer + DT_VALUE) >= limit) return -1;   /* Timer2 counts down */
@@ -293,7 +303,7 @@ static uint32_t block_crc(const uint8_t *data, uint32_t len)
 }
 #endif
 
-static void link_open(void)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(link_open)(void)
 {
     const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
     uint32_t mfs = link_base(), epfr = GPIO_EPFR(c->pin_epfr);
@@ -305,7 +315,7 @@ static void link_open(void)
     REG8(mfs + MFS_ESCR) = 0;   /* 8 data bits, no parity, 1 stop bit */
     REG16(mfs + MFS_BGR) = c->link_bgr;
     REG8(mfs + MFS_SCR) = SCR_RXE_TXE;   /* no interrupts: the link is polled */
-#if DSM_HAS_BACKCHANNEL
+#if HAS_RX_STASH
     rx_stash.head = rx_stash.tail = 0;   /* private memory is not initialised at start-up */
 #endif
 }
@@ -320,7 +330,7 @@ static void link_open(void)
 #define TRIGGER_KIND(c) ((uint32_t)(c)->trigger)
 #endif
 
-static void acknowledge_trigger(void)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(acknowledge_trigger)(void)
 {
     const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
     uint32_t ch = c->trigger_channel;
@@ -351,26 +361,26 @@ static void arm_trigger(void)
     const dsmc_mb9bf506n_config_t *c = &dsmc_mb9bf506n_config;
     if (TRIGGER_KIND(c) == DSMC_FM3_TRIGGER_EXTI) {
         uint32_t ch = c->trigger_channel;
-        REG16(EXTI_ENIR) = (uint16_t)(REG16(EXTI_ENIR) & ~(1u << ch));
-        REG32(EXTI_ELVR) = (REG32(EXTI_ELVR) & ~(3u << (2u * ch))) | (3u << (2u * ch));
+        REG16(EXTI_ENIR) = REG16(EXTI_ENIR) & ~(1u << ch);   /* strh keeps the low half: no casts needed */
+        REG32(EXTI_ELVR) |= 3u << (2u * ch);   /* LBn:LAn = 11 */
         REG16(EXTI_EICL) = (uint16_t)~(1u << ch);
-        REG16(EXTI_ENIR) = (uint16_t)(REG16(EXTI_ENIR) | (1u << ch));
+        REG16(EXTI_ENIR) = REG16(EXTI_ENIR) | (1u << ch);
     }
 }
 
-static void save_io(uint32_t *w)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(save_io)(uint32_t *w)
 {
     do_runs(save_runs, sizeof save_runs / sizeof save_runs[0], w, 0);
 }
 
-static void pause_sources(void)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(pause_sources)(void)
 {
     uint32_t timer = DTIM + DT_TIMER2, i;
     REG32(DMAC_DMACR) = 0;                       /* no bus master writes SRAM during the transfer */
     wdt_write(HWWDT, 0, 0);
     wdt_write(SWWDT, 0, 0);
     REG32(DTIM + DT_CONTROL) = 0;                /* dual timer 1 */
-    for (i = 0; i < 8u; i++) REG16(BT_BASE(i) + BT_TMCR) &= (uint16_t)~TMCR_CTEN;
+    for (i = 0; i < 8u; i++) REG16(BT_BASE(i) + BT_TMCR) = REG16(BT_BASE(i) + BT_TMCR) & ~TMCR_CTEN;
     /* Timer2 becomes the DSMC's timeout clock: free-running down from 0xFFFFFFFF (32-bit before the
      * Load write, else the count starts at 0xFFFF and expires within half a second; a push-only build
      * waits for nothing, so it only stops it). */
@@ -389,7 +399,7 @@ static void wait_status(uint32_t want)
     }
 }
 
-static void restore_io(const uint32_t *w)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(restore_io)(const uint32_t *w)
 {
     uint32_t scm = w[W_SCM_CTL], i;
     /* The link's last byte (an ABORT, say) leaves before its channel is reset. */
@@ -415,18 +425,18 @@ static void restore_io(const uint32_t *w)
         REG16(mfs + MFS_BGR) = (uint16_t)m[8 * MFS_BGR_W];
         if (i >= 4u) {   /* FIFO channels: FCR1, then FCR0's FIFO enables (FCL resets are not written) */
             REG8(mfs + 0x15u) = (uint8_t)m[8 * MFS_FCR1_W];
-            REG8(mfs + 0x14u) = (uint8_t)(m[8 * MFS_FCR0_W] & 0x03u);
+            REG8(mfs + 0x14u) = m[8 * MFS_FCR0_W] & 0x03u;
         }
-        REG8(mfs + MFS_SCR) = (uint8_t)(m[8 * MFS_SCR_W] & ~SCR_UPCL);
+        REG8(mfs + MFS_SCR) = m[8 * MFS_SCR_W] & ~SCR_UPCL;
 
         REG16(bt + BT_TMCR) = 0;   /* FMD = 0: reset mode */
-        REG16(bt + BT_TMCR) = (uint16_t)(b[8 * BT_TMCR_W] & ~(TMCR_STRG | TMCR_CTEN));
+        REG16(bt + BT_TMCR) = b[8 * BT_TMCR_W] & ~(TMCR_STRG | TMCR_CTEN);
         REG8(bt + 0x11u) = (uint8_t)b[8 * BT_TMCR2_W];
         REG16(bt) = (uint16_t)b[8 * BT_PCSR_W];
         REG16(bt + 4u) = (uint16_t)b[8 * BT_PDUT_W];
-        REG8(bt + BT_STC) = (uint8_t)(b[8 * BT_STC_W] & 0xF0u);   /* enables; request flags cannot be set */
+        REG8(bt + BT_STC) = b[8 * BT_STC_W] & 0xF0u;   /* enables; request flags cannot be set */
         /* Running before: enabled and started again by a software trigger. */
-        REG16(bt + BT_TMCR) = (uint16_t)(b[8 * BT_TMCR_W] | ((b[8 * BT_TMCR_W] & TMCR_CTEN) ? TMCR_STRG : 0u));
+        REG16(bt + BT_TMCR) = b[8 * BT_TMCR_W] | ((b[8 * BT_TMCR_W] & TMCR_CTEN) ? TMCR_STRG : 0u);
     }
     for (i = 0; i < 2u; i++) {
         const uint32_t *d = w + W_DTIM + i;   /* Value, Control, BGLoad at [0], [2], [4] */
@@ -444,7 +454,7 @@ static void restore_io(const uint32_t *w)
     wdt_write(SWWDT, w[W_SWWDT], w[W_SWWDT + 1]);
 }
 
-__attribute__((noreturn)) static void halt(dsm_session_t *session)
+__attribute__((noreturn)) DSMC_PORT_LINKAGE void DSMC_PORT_FN(halt)(dsm_session_t *session)
 {
     /* pause_sources left the watchdogs, timers and DMA off; only the NVIC is left to silence. */
     uint32_t i;
@@ -466,12 +476,14 @@ const dsmc_port_t dsmc_port_mb9bf506n = {
     .region_count = 3,
     .regions = regions,
     .transport = &link,
-    .acknowledge_trigger = acknowledge_trigger,
-    .save_io = save_io,
-    .pause_sources = pause_sources,
-    .restore_io = restore_io,
-    .link_open = link_open,
-    .halt = halt,
+#ifndef DSMC_STATIC_PORT   /* else the core calls the hooks by name (dsmc.h) */
+    .acknowledge_trigger = DSMC_PORT_FN(acknowledge_trigger),
+    .save_io = DSMC_PORT_FN(save_io),
+    .pause_sources = DSMC_PORT_FN(pause_sources),
+    .restore_io = DSMC_PORT_FN(restore_io),
+    .link_open = DSMC_PORT_FN(link_open),
+    .halt = DSMC_PORT_FN(halt),
+#endif
     .arm_trigger = arm_trigger,
 #if FLASH_OFFER_BY_CRC_UNIT
     .block_crc = block_crc,

@@ -46,12 +46,12 @@ static int link_get(void *ctx, uint32_t timeout_ms)
 
 static const dsm_transport_t link = { 0, link_put, link_get };
 
-static void acknowledge_trigger(void)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(acknowledge_trigger)(void)
 {
     /* The MPS2 trigger is software only (dsmc_request): no request flag to clear. */
 }
 
-static void save_io(uint32_t *words)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(save_io)(uint32_t *words)
 {
     uint32_t i;
     for (i = 0; i < 5u; i++) {
@@ -61,7 +61,7 @@ static void save_io(uint32_t *words)
     for (i = 0; i < 6u; i++) words[SAVE_TIMER + i] = REG(TIMER_BASE(i / 3u) + 4u * (i % 3u));
 }
 
-static void pause_sources(void)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(pause_sources)(void)
 {
     /* Timer 0 would keep raising its interrupt; timer 1 becomes the DSMC's timeout clock. */
     REG(TIMER_BASE(0) + TIMER_CTRL) &= ~1u;
@@ -71,7 +71,7 @@ static void pause_sources(void)
     REG(TIMEOUT_TIMER + TIMER_CTRL) = 1u;
 }
 
-static void restore_io(const uint32_t *words)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(restore_io)(const uint32_t *words)
 {
     uint32_t i;
     for (i = 0; i < 2u; i++) {
@@ -88,14 +88,14 @@ static void restore_io(const uint32_t *words)
     }
 }
 
-static void link_open(void)
+DSMC_PORT_LINKAGE void DSMC_PORT_FN(link_open)(void)
 {
     if (REG(LINK_UART + UART_BAUDDIV) < 16u) REG(LINK_UART + UART_BAUDDIV) = CORE_CLOCK_HZ / 115200u;
     REG(LINK_UART + UART_CTRL) = 3u;   /* TX and RX, no interrupts: the link is polled */
     while (REG(LINK_UART + UART_STATE) & 2u) (void)REG(LINK_UART + UART_DATA);   /* drop stale input */
 }
 
-__attribute__((noreturn)) static void halt(dsm_session_t *session)
+__attribute__((noreturn)) DSMC_PORT_LINKAGE void DSMC_PORT_FN(halt)(dsm_session_t *session)
 {
     REG(TIMER_BASE(0) + TIMER_CTRL) = 0;
     dsmc_stop_forever(session);
@@ -115,10 +115,12 @@ const dsmc_port_t dsmc_port_mps2_an385 = {
     .region_count = 3,
     .regions = regions,
     .transport = &link,
-    .acknowledge_trigger = acknowledge_trigger,
-    .save_io = save_io,
-    .pause_sources = pause_sources,
-    .restore_io = restore_io,
-    .link_open = link_open,
-    .halt = halt,
+#ifndef DSMC_STATIC_PORT   /* else the core calls the hooks by name (dsmc.h) */
+    .acknowledge_trigger = DSMC_PORT_FN(acknowledge_trigger),
+    .save_io = DSMC_PORT_FN(save_io),
+    .pause_sources = DSMC_PORT_FN(pause_sources),
+    .restore_io = DSMC_PORT_FN(restore_io),
+    .link_open = DSMC_PORT_FN(link_open),
+    .halt = DSMC_PORT_FN(halt),
+#endif
 };

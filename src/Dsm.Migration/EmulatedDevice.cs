@@ -207,6 +207,7 @@ public sealed class EmulatedDevice : IDisposable
     private long _linkBytes;
     private int _lastConsoleByte = '\n';
     private bool _awaitingFirstByte = true;
+    private uint? _dsmException;
 
     private EmulatedDevice(EmulatedDeviceOptions options, Machine machine, DeviceBoard board, ElfImage image, DeviceLinkChannel? link, ILogger logger)
     {
@@ -227,6 +228,8 @@ public sealed class EmulatedDevice : IDisposable
                 _awaitingFirstByte = false;
                 FirstLinkByteAt = time;
                 FirstLinkByteWallClock = DateTimeOffset.UtcNow;
+                // The DSMC sends from its handler: that exception is active for the whole session.
+                _dsmException = Machine.Cpu.Ipsr;
             }
         }, frame => _lastConsoleByte = frame, link);
     }
@@ -350,9 +353,19 @@ public sealed class EmulatedDevice : IDisposable
             return;
         }
 
+        var cpu = Machine.Cpu;
+        if (_dsmException is { } dsm && cpu.Ipsr == dsm && !Halted)
+        {
+            // The DSM interrupt is active: the edge only pends (taken after a session that fails, ignored after a
+            // move). The session's instant and timings stay those of the trigger that started it.
+            _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F6} s virtual during the migration session: it stays pending",
+                trigger, Machine.Scheduler.NowSeconds);
+            _board.Fire(Machine, trigger, dryRun: false);
+            return;
+        }
+
         TriggeredAt = Machine.Scheduler.Now;
         _awaitingFirstByte = true;
-        var cpu = Machine.Cpu;
         var instant = new TriggerInstant(cpu.Instructions, Machine.Scheduler.Now, cpu.Pc, cpu.Ipsr, cpu.Primask, cpu.Basepri, _lastConsoleByte != '\n', DateTimeOffset.UtcNow);
         TriggeredInstant = instant;
         _logger.LogInformation("DSM trigger {Trigger} at {Seconds:F6} s virtual: instruction {Instructions}, pc 0x{Pc:X8}, ipsr {Ipsr}, primask {Primask}, basepri 0x{Basepri:X2}, console {Line}",

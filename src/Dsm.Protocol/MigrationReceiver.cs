@@ -76,6 +76,7 @@ public sealed class MigrationReceiver
         private ushort _expected = 1;
         private int _retries;
         private bool _nackOutstanding;
+        private ushort _highestSeen; // highest device data-frame sequence number so far
         private Phase _phase;
         private CpuStateMessage? _cpu;
         private int _flashReceived;
@@ -192,6 +193,7 @@ public sealed class MigrationReceiver
         private async Task HandshakeAsync(CancellationToken ct)
         {
             Frame helloFrame;
+            bool abortedStale = false;
             while (true)
             {
                 var read = await ReadAsync(_options.HelloTimeout, ct).ConfigureAwait(false)
@@ -205,6 +207,22 @@ public sealed class MigrationReceiver
                 {
                     helloFrame = read.Frame;
                     break;
+                }
+
+                if (read.Status == FrameReadStatus.Frame && read.Frame.Type is MessageType.FlashOffer or MessageType.Block or MessageType.CpuState or MessageType.Commit)
+                {
+                    // A device in the middle of a session this receiver never saw (the link reconnected, the host
+                    // restarted): that half cannot complete here. Told once, the device restores and runs on instead of
+                    // waiting out its timeouts; its next HELLO is served on this link.
+                    if (!abortedStale)
+                    {
+                        _log.LogInformation("Frames of a session begun before this link ({Type} #{Sequence}): ending it at the device, waiting for a new HELLO",
+                            read.Frame.Type, read.Frame.Sequence);
+                        await TrySendAsync(ReasonMessage.Abort(AbortReason.ProtocolError, "no session here: start again with HELLO")).ConfigureAwait(false);
+                        abortedStale = true;
+                    }
+
+                    continue;
                 }
 
                 // Leftovers of an earlier session (DONE, ABORT, NACK) and corrupt frames are skipped; the device repeats HELLO.
@@ -383,10 +401,23 @@ public sealed class MigrationReceiver
                         throw new ProtocolException(ProtocolErrorCode.UnexpectedMessage, $"A device does not send {frame.Type}.");
                 }
 
+                bool repeated = (short)(frame.Sequence - _highestSeen) <= 0;
+                if ((short)(frame.Sequence - _highestSeen) > 0)
+                {
+                    _highestSeen = frame.Sequence;
+                }
+
                 if (frame.Sequence != _expected)
                 {
                     if ((short)(frame.Sequence - _expected) > 0)
                     {
+                        // Frames in flight after a NACK keep counting up; a frame seen before (COMMIT sent again on
+                        // the device's reply timeout) means the device went on without our NACK: it was lost.
+                        if (repeated)
+                        {
+                            _nackOutstanding = false;
+                        }
+
                         await OnLostFrameAsync($"frame {_expected} is missing (got {frame.Sequence})", ct).ConfigureAwait(false);
                     }
                     else if (frame.Type == MessageType.Hello && frame.Sequence == 0 && _backchannel)

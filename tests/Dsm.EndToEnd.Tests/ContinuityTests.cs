@@ -70,7 +70,7 @@ public class ContinuityTests
         int primask = int.Parse(first.Groups[4].Value, CultureInfo.InvariantCulture);
         int basepri = int.Parse(first.Groups[5].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         bool midLine = first.Groups[6].Value == "mid-line";
-        int attempts = device.Err.Count(l => l.Contains("DSM trigger", StringComparison.Ordinal));
+        int attempts = Scenario.Attempts(device);
 
         var verdict = ContinuityCheck.Evaluate(device.Out, host.ConsoleLines);
         TestContext.Out.WriteLine($"instant: instruction {instruction}, pc 0x{first.Groups[2].Value}, ipsr {ipsr}, primask {primask}, basepri {basepri}, mid-line {midLine}; " +

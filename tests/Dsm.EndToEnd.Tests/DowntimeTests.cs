@@ -14,9 +14,8 @@ public class DowntimeTests
     private const double SerialBitsPerByte = 10; // 8N1
 
     [TestCase("tcp", 7_500_000L)]
-    // Explicit: a real-time (--baud) device intermittently stalls before its trigger on a loaded machine (the
-    // guest stayed under 0.5 s in 120 s of wall time); run by hand: --filter Name~DowntimeByPhase.
-    [TestCase("115200", 7_500_000L, Explicit = true, Reason = "real-time device stalls intermittently under load")]
+    // Real time at 115200 Bd: 10 to 25 s of wall time here, 7 of 7 passes at a load average of 8 to 17 on 2 cores.
+    [TestCase("115200", 7_500_000L)]
     [CancelAfter(240_000)]
     public async Task DowntimeByPhase(string link, long at)
     {
@@ -35,7 +34,7 @@ public class DowntimeTests
             Assert.Fail(ex.Message + "\n" + host.Process.Transcript());
         }
 
-        int attempts = device.Err.Count(l => l.Contains("DSM trigger", StringComparison.Ordinal));
+        int attempts = Scenario.Attempts(device);
         var firstInstruction = await host.Process.WaitForErrorAsync(@"first instruction on this host at (\d+)", Scenario.Long);
         var phases = (await host.Process.WaitForErrorAsync(@"timeline: stored (\d+), committed (\d+), Moved (\d+)", Scenario.Long)).Groups;
         var wire = (await host.Process.WaitForErrorAsync(@"link: first byte at (\d+) \(Unix µs\), (\d+) bytes from the device, (\d+) bytes to it", Scenario.Long)).Groups;

@@ -136,6 +136,9 @@ public class FailureTests
                 Assert.That(local.Ok, Is.True, local.Detail + "\n" + device.Transcript());
                 Assert.That(host.ConsoleLines, Is.Empty, "nothing ran on the host\n" + host.Process.Transcript());
                 Assert.That(host.StoredSystems, Is.Empty, "an aborted system is not kept");
+                // Damage in one place costs a frame or two, which NACKs bring back: only damage everywhere (the retry
+                // budget) or a link whose host half lost the session may end it.
+                Assert.That(fault, Is.AnyOf("flip-every-97", "cut-then-reconnect"), "this damage must be repaired, not end the session\n" + host.Process.Transcript());
             });
             return;
         }
@@ -150,7 +153,6 @@ public class FailureTests
     }
 
     [Test]
-    [Explicit("flaky: after the host logs COMMITTED and is killed, the device often never receives COMMITTED (under investigation); run by hand with --filter Name~HostKilledRightAfterCommitted")]
     [CancelAfter(180_000)]
     public async Task HostKilledRightAfterCommitted_RestartResumesTheSystemFromDisk()
     {
@@ -178,14 +180,22 @@ public class FailureTests
     }
 
     [Test]
-    [Explicit("flaky: after the host logs COMMITTED and is killed, the device often never receives COMMITTED (under investigation); run by hand with --filter Name~HostKilledRightAfterCommitted")]
     [CancelAfter(180_000)]
     public async Task HostKilledRightAfterCommitted_WithoutTheOperator_AnUnconfirmedSystemIsHeldNotRun()
     {
+        // Killed at once, before the device's DONE can arrive (about 10 ms later): the hand-over stays unconfirmed.
+        // If the kill's connection reset also took COMMITTED (a TCP artefact), the device runs on by itself: the
+        // host must hold its copy all the same.
         string state = Scenario.TempDirectory("held");
-        using var device = await KillHostRightAfterCommittedAsync(state, _ => { });
-        Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
+        using var device = await KillHostRightAfterCommittedAsync(state, _ => { }, graceMilliseconds: 0);
+        var exited = device.WaitForExitAsync(Scenario.Long);
+        int triggerSeq = Scenario.LastSequence(device.Out);
+        var ranOn = Scenario.WaitForSequenceAsync(device, triggerSeq + LinesPastGivingUp, Scenario.Long);
+        // Waiting for lines fails when the device exits: only a success means it runs on.
+        bool ranOnLocally = await Task.WhenAny(exited, ranOn) == ranOn && ranOn.IsCompletedSuccessfully;
+        bool moved = !ranOnLocally && await exited == 0 && Timeline.Of(device).Moved;
         string handOver = File.ReadAllText(Directory.GetFiles(state, "*.state").Single()).Trim();
+        TestContext.Out.WriteLine($"hand-over at the kill: {handOver}; the device {(moved ? "stopped" : "runs on")}");
 
         using var restarted = await HostProcess.StartAsync(state);
         var restored = await restarted.Process.WaitForErrorAsync(@"restored from .* \(hand-over (\w+)\)", Scenario.Long);
@@ -193,14 +203,20 @@ public class FailureTests
         if (handOver == "Confirmed")
         {
             // DONE arrived before the kill: the host owns the system and resumes it by itself.
+            Assert.That(moved, Is.True, "a confirmed hand-over comes from a stopped device");
             await restarted.WaitForTaskALinesAsync(3, Scenario.Long);
+            return;
         }
-        else
+
+        Assert.That(handOver, Is.AnyOf("Committed", "Stored"));
+        await restarted.Process.WaitForErrorAsync("restored but held", Scenario.Long);
+        await Task.Delay(1500);
+        Assert.That(restarted.ConsoleLines, Is.Empty, "an unconfirmed system must not run by itself");
+        if (!moved)
         {
-            Assert.That(handOver, Is.EqualTo("Committed"));
-            await restarted.Process.WaitForErrorAsync("restored but held", Scenario.Long);
-            await Task.Delay(1500);
-            Assert.That(restarted.ConsoleLines, Is.Empty, "an unconfirmed system must not run by itself");
+            device.Kill();
+            var local = Scenario.LocalContinuity(device.Out);
+            Assert.That(local.Ok, Is.True, local.Detail);
         }
     }
 
@@ -214,7 +230,7 @@ public class FailureTests
         await using var proxy = new FaultyProxy(host.Port) { CutAfterDeviceBytes = 2000 };
         using var device = Scenario.StartDevice(Repo.SampleFirmware, proxy.Port, "at=7500000;at=40000000");
         Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
-        Assert.That(device.Err.Count(l => l.Contains("DSM trigger", StringComparison.Ordinal)), Is.EqualTo(2));
+        Assert.That(Scenario.Attempts(device), Is.EqualTo(2));
         Assert.That(Timeline.Of(device).Moved, Is.True);
         await host.WaitForTaskALinesAsync(3, Scenario.Long);
         var verdict = ContinuityCheck.Evaluate(device.Out, host.ConsoleLines);
@@ -223,6 +239,31 @@ public class FailureTests
             Assert.That(proxy.Cut, Is.True);
             Assert.That(verdict.Ok, Is.True, verdict.Detail + "\n" + device.Transcript() + "\n" + host.Process.Transcript());
             Assert.That(host.StoredSystems, Has.Count.EqualTo(1), "only the completed attempt is stored");
+            // The reconnected link carried the rest of the cut session: the host ends it once, no failing session per frame.
+            Assert.That(host.Process.Err, Has.None.Contains("Expected HELLO"), host.Process.Transcript());
+        });
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ASecondTriggerDuringTheSession_IsHeldPendingAndDoesNotDisturbIt()
+    {
+        // The second edge comes about 6 ms of guest time into the session (the DSM interrupt is active, so it pends).
+        string state = Scenario.TempDirectory("retrigger");
+        using var host = await HostProcess.StartAsync(state);
+        using var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, "at=7500000;at=8000000");
+        Assert.That(await device.WaitForExitAsync(Scenario.Long), Is.Zero, device.Transcript());
+        await host.WaitForTaskALinesAsync(3, Scenario.Long);
+        var verdict = ContinuityCheck.Evaluate(device.Out, host.ConsoleLines);
+        var timeline = Timeline.Of(device);
+        Assert.Multiple(() =>
+        {
+            Assert.That(verdict.Ok, Is.True, verdict.Detail + "\n" + device.Transcript() + "\n" + host.Process.Transcript());
+            Assert.That(timeline.Moved, Is.True);
+            Assert.That(timeline["trigger-instruction"], Is.EqualTo(7_500_000), "the instant is the first trigger's");
+            Assert.That(device.Err, Has.One.Contains("during the migration session"), device.Transcript());
+            Assert.That(host.Process.Err.Count(l => l.Contains("HELLO from device", StringComparison.Ordinal)), Is.EqualTo(1), "one session");
+            Assert.That(host.StoredSystems, Has.Count.EqualTo(1));
         });
     }
 
@@ -309,50 +350,32 @@ public class FailureTests
         });
     }
 
-    // Starts a host and a device, and kills the host as soon as it logs that COMMITTED went out.
-    private static async Task<DsmProcess> KillHostRightAfterCommittedAsync(string state, Action<HostProcess> beforeKill)
+    // Starts a host and a device, and kills the host as soon as it logs that COMMITTED went out. The device must
+    // get that first COMMITTED: nothing repeats it (a DSMC receiver that lost it to a broken frame before it
+    // timed out and ran on locally; see NativeReceiverTests).
+    private static async Task<DsmProcess> KillHostRightAfterCommittedAsync(string state, Action<HostProcess> beforeKill, int graceMilliseconds = 300)
     {
-        for (int attempt = 1; ; attempt++)
+        var host = await HostProcess.StartAsync(state);
+        var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, TriggerWithFallback);
+        try
         {
-            foreach (string file in Directory.GetFiles(state))
-            {
-                File.Delete(file);
-            }
-
-            var host = await HostProcess.StartAsync(state);
-            var device = Scenario.StartDevice(Repo.SampleFirmware, host.Port, TriggerWithFallback);
-            try
-            {
-                await host.Process.WaitForErrorAsync("committed: COMMITTED sent", Scenario.Long);
-                // Killing a process whose socket holds unread bytes (the device's DONE) makes the kernel reset
-                // the connection, which can discard a COMMITTED still in flight: a TCP artefact a serial line
-                // does not have. A moment's grace lets COMMITTED reach the device.
-                await Task.Delay(300);
-                host.Process.Kill();
-                beforeKill(host);
-            }
-            catch
-            {
-                device.Dispose();
-                throw;
-            }
-            finally
-            {
-                host.Dispose();
-            }
-
-            try
-            {
-                await device.WaitForExitAsync(TimeSpan.FromSeconds(20));
-                return device;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-                // COMMITTED died with the connection: the device timed out and runs on (the safe outcome,
-                // checked by the failure tests); this scenario needs a device that got it, so try again.
-                TestContext.Out.WriteLine($"attempt {attempt}: the device did not get COMMITTED before the kill; again");
-                device.Dispose();
-            }
+            await host.Process.WaitForErrorAsync("committed: COMMITTED sent", Scenario.Long);
+            // Killing a process whose socket holds unread bytes (the device's DONE) makes the kernel reset the
+            // connection, which can discard a COMMITTED still in flight: a TCP artefact a serial line does not
+            // have. A moment's grace lets COMMITTED reach the device.
+            await Task.Delay(graceMilliseconds);
+            host.Process.Kill();
+            beforeKill(host);
+            return device;
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+        finally
+        {
+            host.Dispose();
         }
     }
 

@@ -90,6 +90,10 @@ internal static class Scenario
         return ContinuityCheck.Evaluate(lines.Take(half).ToList(), lines.Skip(half).ToList());
     }
 
+    /// <summary>Migration attempts the device started (a trigger during a session only pends, so it is not one).</summary>
+    public static int Attempts(DsmProcess device) =>
+        device.Err.Count(l => l.Contains("DSM trigger", StringComparison.Ordinal) && !l.Contains("during the migration session", StringComparison.Ordinal));
+
     /// <summary>Whether a device process said the system moved away (a killed device prints no timeline).</summary>
     public static bool SaysMoved(DsmProcess device) => device.Err.Any(l => l.Contains("moved to the host", StringComparison.Ordinal));
 

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
-
 namespace Dsm.Protocol.Tests;
 
 /// <summary>
@@ -65,71 +62,15 @@ public class FlashDiffLatencyTests
 
     private static async Task<(MigrationResult Result, EmigrationOutcome Outcome, int Dropped)> RunDroppingFirstRequestsAsync(DeviceImage image, MigrationReceiver receiver)
     {
-        var toHost = new Pipe();
-        var fromHost = new Pipe();
-        var toDevice = new Pipe();
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var seen = new HashSet<ushort>();
         int dropped = 0;
-        var filter = Task.Run(async () =>
+        var (result, error, outcome) = await FilteredLink.RunAsync(image, PatientDevice, receiver, frame =>
         {
-            var seen = new HashSet<ushort>();
-            while (true)
-            {
-                var read = await fromHost.Reader.ReadAsync(guard.Token);
-                var buffer = read.Buffer;
-                while (TakeFrame(ref buffer, out byte[] frame))
-                {
-                    ushort sequence = (ushort)(frame[6] | (frame[7] << 8));
-                    if (frame[2] == (byte)MessageType.FlashRequest && seen.Add(sequence))
-                    {
-                        dropped++;
-                        continue;
-                    }
-
-                    await toDevice.Writer.WriteAsync(frame, guard.Token);
-                }
-
-                fromHost.Reader.AdvanceTo(buffer.Start, buffer.End);
-                if (read.IsCompleted)
-                {
-                    await toDevice.Writer.CompleteAsync();
-                    return;
-                }
-            }
+            bool drop = FilteredLink.Type(frame) == MessageType.FlashRequest && seen.Add(FilteredLink.Sequence(frame));
+            dropped += drop ? 1 : 0;
+            return drop;
         });
-        var device = Task.Run(() => new Emigrator(image, PatientDevice).RunAsync(new Duplex(toDevice.Reader, toHost.Writer), guard.Token));
-        var result = await receiver.ReceiveAsync(new Duplex(toHost.Reader, fromHost.Writer), guard.Token);
-        var outcome = await device;
-        await fromHost.Writer.CompleteAsync();
-        await filter;
-        return (result, outcome, dropped);
-    }
-
-    // Host frames are well formed here: header, payload, CRC.
-    private static bool TakeFrame(ref ReadOnlySequence<byte> buffer, out byte[] frame)
-    {
-        frame = [];
-        if (buffer.Length < ProtocolConstants.HeaderSize)
-        {
-            return false;
-        }
-
-        var header = buffer.Slice(0, ProtocolConstants.HeaderSize).ToArray();
-        int total = ProtocolConstants.HeaderSize + (header[4] | (header[5] << 8)) + ProtocolConstants.TrailerSize;
-        if (buffer.Length < total)
-        {
-            return false;
-        }
-
-        frame = buffer.Slice(0, total).ToArray();
-        buffer = buffer.Slice(total);
-        return true;
-    }
-
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
+        Assert.That(error, Is.Null, error?.Message);
+        return (result!, outcome, dropped);
     }
 }

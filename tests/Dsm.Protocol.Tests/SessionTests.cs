@@ -27,27 +27,9 @@ public class SessionTests
         Assert.That(system.Hello.ResumeAddress, Is.EqualTo(image.Hello.ResumeAddress));
     }
 
-    private static async Task<(MigrationResult? Result, ProtocolException? Error, EmigrationOutcome Outcome)> RunAsync(
-        DeviceImage image, MigrationReceiver receiver, Func<long, byte, byte?>? damage = null)
-    {
-        var link = new Link(damage);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var device = Task.Run(() => new Emigrator(image, DeviceFast).RunAsync(link.Device, cts.Token));
-        MigrationResult? result = null;
-        ProtocolException? error = null;
-        try
-        {
-            result = await receiver.ReceiveAsync(link.Host, cts.Token);
-        }
-        catch (ProtocolException ex)
-        {
-            error = ex;
-        }
-
-        var outcome = await device;
-        link.Close();
-        return (result, error, outcome);
-    }
+    private static Task<(MigrationResult? Result, ProtocolException? Error, EmigrationOutcome Outcome)> RunAsync(
+        DeviceImage image, MigrationReceiver receiver, Func<long, byte, byte?>? damage = null) =>
+        FilteredLink.RunAsync(image, DeviceFast, receiver, _ => false, damage);
 
     [Test]
     public async Task KeyedDeviceMovesWithFlashDiff()

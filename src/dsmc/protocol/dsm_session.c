@@ -388,26 +388,35 @@ __attribute__((noinline)) static void rewind_to(dsm_session_t *s, uint16_t targe
 
 /* ---- receive ---- */
 
-/* Reads bytes until one complete, CRC-valid host frame is buffered in rx; 0 on timeout. */
+/* Reads bytes until a complete, CRC-valid host frame is at the front of rx; 0 on timeout.
+ * rx_pos: bytes held (low byte) and the length of a front frame already returned, dropped next time
+ * (high byte). A broken header or CRC drops one byte and rescans what is held (protocol.md 1.): a frame
+ * that began inside a broken one (whose bytes an overrun lost) is still found. */
 static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
 {
-    uint32_t budget = RX_GARBAGE_BUDGET, pos = s->rx_pos, end;
+    uint32_t budget = RX_GARBAGE_BUDGET, pos = s->rx_pos & 0xFFu, end, drop = s->rx_pos >> 8, i;
     uint8_t *rx = s->rx;
-    int c, got = 0;
-    while (DSM_HAS_BACKCHANNEL && s->io->get && budget-- && (c = s->io->get(s->io->ctx, timeout_ms)) >= 0) {
-        if (pos == 1 && c != DSM_SYNC1) pos = 0;   /* rescan: c may start a frame */
-        if (pos == 0 && c != DSM_SYNC0) continue;
-        rx[pos++] = (uint8_t)c;
-        end = DSM_HEADER_SIZE + rd16(rx + 4);
-        if (pos == DSM_HEADER_SIZE) {
-            if (rx[3] != 0 || end > DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD) pos = 0;
-        } else if (pos > DSM_HEADER_SIZE && pos == end + DSM_TRAILER_SIZE) {
-            pos = 0;
-            if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd32(rx + end)) { got = 1; break; }
+    int c;
+    if (!DSM_HAS_BACKCHANNEL) return 0;
+    for (;;) {
+        if (drop) {
+            pos -= drop;
+            for (i = 0; i < pos; i++) rx[i] = rx[i + drop];
+            drop = 0;
         }
+        end = DSM_HEADER_SIZE + rd16(rx + 4);
+        if ((pos && rx[0] != DSM_SYNC0) || (pos >= 2 && rx[1] != DSM_SYNC1)) drop = 1;
+        else if (pos < DSM_HEADER_SIZE || pos < end + DSM_TRAILER_SIZE) {
+            if (pos >= DSM_HEADER_SIZE && (rx[3] != 0 || end > DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD)) drop = 1;
+            else if (!s->io->get || !budget-- || (c = s->io->get(s->io->ctx, timeout_ms)) < 0) break;
+            else rx[pos++] = (uint8_t)c;
+        } else if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd32(rx + end)) {
+            s->rx_pos = (uint16_t)(pos | (end + DSM_TRAILER_SIZE) << 8);
+            return 1;
+        } else drop = 1;
     }
     s->rx_pos = (uint16_t)pos;
-    return got;
+    return 0;
 }
 
 #if FLASH_DIFF

@@ -3,6 +3,7 @@
  *
  *   dsm_test_driver push <scenario>             whole push-only session -> stdout
  *   dsm_test_driver live <scenario> [flip|drop N] full-duplex session on stdin/stdout; outcome on stderr
+ *   dsm_test_driver stopped <scenario>          a stopped device's receiver: host bytes on stdin, a DONE per COMMITTED
  *   dsm_test_driver lz4 | crc | sha             one block from stdin -> compressed bytes / hex on stdout
  *   dsm_test_driver hmac <key-hex>              HMAC-SHA256 of stdin with the key -> hex
  *
@@ -174,6 +175,15 @@ int main(int argc, char **argv)
         if (o == DSM_OUTCOME_MOVED)
             while (!in_eof) { dsm_serve_stopped(&s, 1000); flush_out(); }
         return o == DSM_OUTCOME_MOVED || o == DSM_OUTCOME_PUSHED ? 0 : (int)o;
+    }
+    if (!strcmp(argv[1], "stopped") && argc == 3) {
+        int k;
+        load_scenario(argv[2]);
+        if (dsm_session_start(&s, &cfg, &cpu, &io, work, sizeof work) != DSM_OUTCOME_RUNNING) return 5;
+        while (!in_eof) { dsm_serve_stopped(&s, 1000); flush_out(); }
+        for (k = 0; k < 8; k++) dsm_serve_stopped(&s, 0);   /* frames still held after the input ended */
+        flush_out();
+        return 0;
     }
     in = slurp(stdin, &len);
     if (!strcmp(argv[1], "lz4")) {

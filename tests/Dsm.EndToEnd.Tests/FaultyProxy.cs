@@ -20,6 +20,7 @@ internal sealed class FaultyProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accept;
     private long _deviceBytes;
+    private long _faultedBytes;
     private int _connections;
 
     public FaultyProxy(int targetPort)
@@ -45,6 +46,9 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
     /// <summary>Bytes the device sent through the proxy (all connections).</summary>
     public long DeviceBytes => Interlocked.Read(ref _deviceBytes);
+
+    /// <summary>Bytes a fault changed or dropped (so a test knows its fault really hit the session).</summary>
+    public long FaultedBytes => Interlocked.Read(ref _faultedBytes);
 
     /// <summary>Whether the first connection was cut.</summary>
     public bool Cut { get; private set; }
@@ -119,6 +123,11 @@ internal sealed class FaultyProxy : IAsyncDisposable
                     }
 
                     int value = fault is null ? buffer[i] : fault(offset, buffer[i]);
+                    if (value != buffer[i])
+                    {
+                        Interlocked.Increment(ref _faultedBytes);
+                    }
+
                     if (value >= 0)
                     {
                         output[n++] = (byte)value;

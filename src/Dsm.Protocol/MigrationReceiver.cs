@@ -411,9 +411,11 @@ public sealed class MigrationReceiver
                 {
                     if ((short)(frame.Sequence - _expected) > 0)
                     {
-                        // Frames in flight after a NACK keep counting up; a frame seen before (COMMIT sent again on
-                        // the device's reply timeout) means the device went on without our NACK: it was lost.
-                        if (repeated)
+                        // Frames in flight after a NACK keep counting up, and a replay's frames repeat ones seen before;
+                        // only a COMMIT seen before is the device's own repeat (its reply timeout): it went on without
+                        // our NACK, which was lost. (Re-asking on every repeated frame would answer each frame still in
+                        // flight from a replay with another NACK, until the retry budget is gone.)
+                        if (repeated && frame.Type == MessageType.Commit)
                         {
                             _nackOutstanding = false;
                         }

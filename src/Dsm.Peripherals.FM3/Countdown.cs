@@ -38,7 +38,11 @@ internal sealed class Countdown
                 return _anchorValue;
             }
 
-            ulong elapsed = (ulong)((UInt128)(_scheduler.Now - _anchorTime) * _tickHz / _coreHz);
+            // 64-bit arithmetic whenever the product fits (a guest polls this in timeout loops); 128-bit past that.
+            ulong delta = _scheduler.Now - _anchorTime;
+            ulong elapsed = delta <= ulong.MaxValue / _tickHz
+                ? delta * _tickHz / _coreHz
+                : (ulong)((UInt128)delta * _tickHz / _coreHz);
             return elapsed >= _anchorValue ? 0 : _anchorValue - elapsed;
         }
     }

@@ -31,6 +31,9 @@ public class NativeReceiverTests
         yield return new TestCaseData(Concat(longHeader, Frame(new KeepaliveMessage(), 3), Committed(), Committed(), Committed(), Committed()), 4)
             .SetName("COMMITTED frames inside a broken long frame");
         yield return new TestCaseData(Concat([0x00, 0xD5, 0xD5, 0x4D, 0x31, 0x01, 0x20], Committed()), 1).SetName("COMMITTED after garbage with sync bytes");
+        // The broken header's claimed length is never reached: the line falls silent with the COMMITTED inside it.
+        // Waiting for the claimed bytes swallowed the host's repeats, a reply timeout each (seen at 1 Mbaud).
+        yield return new TestCaseData(Concat(longHeader, Committed()), 1).SetName("COMMITTED inside a broken long frame, then silence");
     }
 
     [TestCaseSource(nameof(Streams))]

@@ -30,10 +30,22 @@ internal static class DeviceProfile
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var accept = host.Host.AcceptAsync(stream, ct);
         var machine = device.Machine;
+        var trace = new List<string>();
+        if (Environment.GetEnvironmentVariable("DSM_BENCH_LINK_TRACE") is { } tracePath)
+        {
+            var serial = machine.GetDevice<Dsm.Peripherals.FM3.Mb9bf506n.ResettableBoard>(Dsm.Peripherals.FM3.Mb9bf506n.DeviceName).Board.Serial[1];
+            serial.FrameReceived += (value, lost) => trace.Add(string.Create(CultureInfo.InvariantCulture, $"{machine.Scheduler.Now} RX {value:X2}{(lost ? " LOST" : string.Empty)} pc={device.Image.FindFunction(machine.Cpu.Pc)?.Symbol.Name}"));
+            serial.FrameTransmitted += (value, cycle) => trace.Add(string.Create(CultureInfo.InvariantCulture, $"{cycle} TX {value:X2}"));
+        }
+
         var probe = host.ArmProbe();
         var charged = new Dictionary<string, ulong>();
         ulong total = 0;
-        await Task.Run(() =>
+        double wallMs = 0;
+
+        // Instructions a sample: small for the profile; DSM_PROFILE_SLICE raises it to time the emulation itself.
+        int slice = int.TryParse(Environment.GetEnvironmentVariable("DSM_PROFILE_SLICE"), CultureInfo.InvariantCulture, out int n) ? n : 200;
+        var emulation = Task.Run(() =>
         {
             while (machine.Scheduler.NowSeconds < 1.0)
             {
@@ -41,10 +53,18 @@ internal static class DeviceProfile
             }
 
             device.Trigger(new DeviceTrigger.ExternalInterrupt(0));
+            var wall = System.Diagnostics.Stopwatch.StartNew();
+            double giveUp = machine.Scheduler.NowSeconds + 20.0;
             while (!device.Halted)
             {
+                if (machine.Scheduler.NowSeconds > giveUp)
+                {
+                    throw new InvalidOperationException(
+                        $"The device did not stop within 20 s of guest time after the interrupt ({device.LinkBytesSent} link bytes sent, PC in {device.Image.FindFunction(machine.Cpu.Pc)?.Symbol.Name}).");
+                }
+
                 ulong before = machine.Scheduler.Now;
-                machine.Run(200, ct);
+                machine.Run(slice, ct);
                 ulong spent = machine.Scheduler.Now - before;
                 var where = device.Image.FindFunction(machine.Cpu.Pc);
                 string name = where?.Symbol.Name ?? $"0x{machine.Cpu.Pc:X8}";
@@ -52,17 +72,31 @@ internal static class DeviceProfile
                 total += spent;
             }
 
+            wallMs = wall.Elapsed.TotalMilliseconds;
+
             // The stopped device still shifts DONE out of its serial port.
             double halted = machine.Scheduler.NowSeconds;
             while (machine.Scheduler.NowSeconds < halted + 0.25)
             {
                 machine.Run(20_000, ct);
             }
-        }, ct).ConfigureAwait(false);
+        }, ct);
+        try
+        {
+            await emulation.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Environment.GetEnvironmentVariable("DSM_BENCH_LINK_TRACE") is { } traceFile)
+            {
+                await File.WriteAllLinesAsync(traceFile, trace, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
         await probe.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         await accept.ConfigureAwait(false);
         double clock = machine.Scheduler.CoreClockHz;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DSM interrupt to halt: {total / clock * 1000:F1} ms guest time at {clock / 1e6:F0} MHz"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DSM interrupt to halt: {total / clock * 1000:F1} ms guest time at {clock / 1e6:F0} MHz, emulated in {wallMs:F1} ms"));
         Console.WriteLine("| Function | Guest ms | Share |");
         Console.WriteLine("|---|---:|---:|");
         foreach (var (name, cycles) in charged.OrderByDescending(kv => kv.Value).Take(15))

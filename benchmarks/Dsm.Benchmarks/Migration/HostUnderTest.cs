@@ -48,7 +48,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
             Boards = boards,
             SnapshotInterval = TimeSpan.Zero,
             ResumeStoredSystems = false,
-        });
+        }, StderrLoggerFactory.Create());
         await host.StartAsync(ct).ConfigureAwait(false);
         return new HostUnderTest(host, directory);
     }

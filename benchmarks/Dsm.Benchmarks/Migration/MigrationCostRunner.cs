@@ -64,7 +64,7 @@ internal static class MigrationCostRunner
             }
         }
 
-        if (links.Count == 0)
+        if (links.Count == 0 && !profile)
         {
             links.AddRange([new Link("115200 Bd", 115_200), new Link("1 Mbaud", 1_000_000), new Link("TCP", null)]);
         }
@@ -79,7 +79,13 @@ internal static class MigrationCostRunner
 
         if (profile)
         {
-            await DeviceProfile.PrintAsync(firmware, cts.Token).ConfigureAwait(false);
+            foreach (var link in links.Count == 0 ? [new Link("115200 Bd", 115_200)] : links)
+            {
+                Console.WriteLine($"## {link.Name}");
+                string variant = link.Baud == 115_200 ? firmware : PatchLinkBaud(firmware, link.Baud);
+                await DeviceProfile.PrintAsync(variant, cts.Token).ConfigureAwait(false);
+            }
+
             return 0;
         }
 

@@ -9,6 +9,17 @@ namespace Dsm.Emulation.CortexM3.Registers;
 public sealed class Register
 {
     private readonly List<RegisterField> _fields = new();
+
+    // Guest accesses run on masks and short lists worked out as fields are declared (a status register is
+    // polled millions of times a second): no walk over every field, no per-field switch.
+    private RegisterField[] _providedFields = [];
+    private RegisterField[] _readEffectFields = [];
+    private RegisterField[] _writeCallbackFields = [];
+    private uint _plainReadMask;
+    private uint _overwriteMask;
+    private uint _oneToClearMask;
+    private uint _oneToSetMask;
+    private uint _zeroToClearMask;
     private uint _value;
     private Func<uint, uint>? _valueProvider;
     private Action<uint, uint>? _writeCallback;
@@ -91,6 +102,33 @@ public sealed class Register
         }
 
         _fields.Add(field);
+        if (valueProvider is not null)
+        {
+            _providedFields = [.. _providedFields, field];
+        }
+        else if (access != FieldAccess.WriteOnly)
+        {
+            _plainReadMask |= field.Mask;
+        }
+
+        if (access == FieldAccess.ReadToClear || readCallback is not null)
+        {
+            _readEffectFields = [.. _readEffectFields, field];
+        }
+
+        if (writeCallback is not null)
+        {
+            _writeCallbackFields = [.. _writeCallbackFields, field];
+        }
+
+        switch (access)
+        {
+            case FieldAccess.ReadWrite or FieldAccess.WriteOnly: _overwriteMask |= field.Mask; break;
+            case FieldAccess.WriteOneToClear: _oneToClearMask |= field.Mask; break;
+            case FieldAccess.WriteOneToSet: _oneToSetMask |= field.Mask; break;
+            case FieldAccess.WriteZeroToClear: _zeroToClearMask |= field.Mask; break;
+        }
+
         return field;
     }
 
@@ -193,16 +231,10 @@ public sealed class Register
         }
         else
         {
-            result = 0;
-            foreach (var field in _fields)
+            result = _value & _plainReadMask;
+            foreach (var field in _providedFields)
             {
-                uint stored = (_value & field.Mask) >> field.Position;
-                uint seen = field.Access == FieldAccess.WriteOnly ? 0 : stored;
-                if (field.ValueProvider is not null)
-                {
-                    seen = field.ValueProvider(stored);
-                }
-
+                uint seen = field.ValueProvider!((_value & field.Mask) >> field.Position);
                 result |= (seen << field.Position) & field.Mask;
             }
         }
@@ -212,7 +244,7 @@ public sealed class Register
             result = _valueProvider(result) & WidthMask;
         }
 
-        foreach (var field in _fields)
+        foreach (var field in _readEffectFields)
         {
             if ((field.Mask & accessMask) == 0)
             {
@@ -246,32 +278,18 @@ public sealed class Register
         }
         else
         {
-            uint next = old;
-            foreach (var field in _fields)
-            {
-                uint touched = field.Mask & accessMask;
-                if (touched == 0)
-                {
-                    continue;
-                }
-
-                uint written = value & touched;
-                next = field.Access switch
-                {
-                    FieldAccess.ReadWrite or FieldAccess.WriteOnly => (next & ~touched) | written,
-                    FieldAccess.WriteOneToClear => next & ~written,
-                    FieldAccess.WriteOneToSet => next | written,
-                    FieldAccess.WriteZeroToClear => next & ~(touched & ~written),
-                    _ => next,
-                };
-            }
-
+            // Fields never overlap, so each access rule applies to its own bits in any order.
+            uint overwrite = _overwriteMask & accessMask;
+            uint next = (old & ~overwrite) | (value & overwrite);
+            next &= ~(value & _oneToClearMask & accessMask);
+            next |= value & _oneToSetMask & accessMask;
+            next &= ~(_zeroToClearMask & accessMask & ~value);
             _value = next;
-            foreach (var field in _fields)
+            foreach (var field in _writeCallbackFields)
             {
-                if ((field.Mask & accessMask) != 0 && field.WriteCallback is not null)
+                if ((field.Mask & accessMask) != 0)
                 {
-                    field.WriteCallback((old & field.Mask) >> field.Position, (_value & field.Mask) >> field.Position);
+                    field.WriteCallback!((old & field.Mask) >> field.Position, (_value & field.Mask) >> field.Position);
                 }
             }
         }

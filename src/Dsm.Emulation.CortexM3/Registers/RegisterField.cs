@@ -52,13 +52,13 @@ public sealed class RegisterField
     }
 
     /// <summary>Computes what a guest read returns from the stored field value; null reads the stored value.</summary>
-    internal Func<uint, uint>? ValueProvider { get; set; }
+    internal Func<uint, uint>? ValueProvider { get; init; }
 
     /// <summary>Runs after a guest write that touched the field, with the old and new stored field values.</summary>
-    internal Action<uint, uint>? WriteCallback { get; set; }
+    internal Action<uint, uint>? WriteCallback { get; init; }
 
     /// <summary>Runs after a guest read that touched the field, with the value the guest saw.</summary>
-    internal Action<uint>? ReadCallback { get; set; }
+    internal Action<uint>? ReadCallback { get; init; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Owner.Name}.{Name}[{Position + Width - 1}:{Position}] {Access}";

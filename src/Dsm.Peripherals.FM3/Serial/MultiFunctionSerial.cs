@@ -174,6 +174,12 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     /// <summary>Raised when a frame has left the transmitter, with the byte and the virtual time (core cycles) it finished.</summary>
     public event Action<ushort, ulong>? FrameTransmitted;
 
+    /// <summary>
+    /// Raised when a frame has arrived on the line, with the byte and whether it was lost to an overrun (the previous
+    /// byte, or a full FIFO, not yet read): a diagnostic tap for link traces.
+    /// </summary>
+    public event Action<ushort, bool>? FrameReceived;
+
     /// <summary>Connects the line to a host channel (or disconnects it with null).</summary>
     /// <param name="backend">The channel; the caller keeps ownership.</param>
     public void Attach(IByteChannel? backend)
@@ -465,6 +471,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     private void Receive(ushort value)
     {
         var fifo = RxFifo;
+        FrameReceived?.Invoke(value, fifo is not null ? fifo.Count >= FifoDepth : _rdrf.IsSet);
         if (fifo is not null)
         {
             if (fifo.Count >= FifoDepth)

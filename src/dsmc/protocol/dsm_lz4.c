@@ -28,7 +28,9 @@ static void put(struct lz4_out *o, uint8_t b)
 static uint32_t read32(const uint8_t *p)
 {
     uint32_t v;
-    memcpy(&v, p, 4);   /* little-endian target (dsm_protocol.h); one unaligned load on ARMv7-M */
+    /* Little-endian target (dsm_protocol.h); the builtin is one unaligned load on ARMv7-M even where the
+     * firmware builds with -fno-builtin (a memcpy call per input byte was 2 ms of a 1 Mbaud session). */
+    __builtin_memcpy(&v, p, 4);
     return v;
 }
 

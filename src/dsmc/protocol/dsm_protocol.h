@@ -68,9 +68,13 @@ typedef struct dsm_transport {
     /** Sends one byte; may block until the transmitter has room. */
     void (*put)(void *ctx, uint8_t byte);
     /** Returns the next received byte (0..255), or -1 when none arrives within timeout_ms (0 = poll).
+        A port that can tell (a receiver overrun) adds DSM_RX_AFTER_LOSS to the first byte after lost ones.
         May be NULL on a push-only link. */
     int (*get)(void *ctx, uint32_t timeout_ms);
 } dsm_transport_t;
+
+/** Flag in a get result: bytes were lost on the line before this one, so no frame spans it. */
+#define DSM_RX_AFTER_LOSS 0x100
 
 /** One entry of the region table. data is where the DSMC reads the bytes (normally (const uint8_t *)base). */
 typedef struct dsm_region {

@@ -17,6 +17,13 @@ enum {
 };
 
 #define RX_GARBAGE_BUDGET 1024u
+/* A host sends each frame in one piece, so a silence this long inside one means bytes were lost: the held
+ * bytes are searched for a frame behind the broken one's start. (Waiting for the broken frame's length
+ * instead swallowed the host's next copies, a reply timeout each.) DSM_SMALL_RX (the small builds) leaves
+ * this and DSM_RX_AFTER_LOSS out: such a frame then costs a reply timeout. */
+#ifndef RX_GAP_MS
+#define RX_GAP_MS 5u
+#endif
 /* The flash diff needs the host's answers: a push-only build has no code for it. */
 #define FLASH_DIFF (DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL)
 #define HASH_TABLE_BYTES (DSM_HAS_LZ4 ? 2u << DSM_LZ4_HASH_BITS : 0u)
@@ -388,7 +395,8 @@ __attribute__((noinline)) static void rewind_to(dsm_session_t *s, uint16_t targe
 
 /* ---- receive ---- */
 
-/* Reads bytes until a complete, CRC-valid host frame is at the front of rx; 0 on timeout.
+/* Reads bytes until a complete, CRC-valid host frame is at the front of rx; 0 on timeout (timeout_ms 0: only
+ * the bytes already there).
  * rx_pos: bytes held (low byte) and the length of a front frame already returned, dropped next time
  * (high byte). A broken header or CRC drops one byte and rescans what is held (protocol.md 1.): a frame
  * that began inside a broken one (whose bytes an overrun lost) is still found. */
@@ -400,16 +408,29 @@ static int rx_frame(dsm_session_t *s, uint32_t timeout_ms)
     if (!DSM_HAS_BACKCHANNEL) return 0;
     for (;;) {
         if (drop) {
-            pos -= drop;
-            for (i = 0; i < pos; i++) rx[i] = rx[i + drop];
+            /* Straight to the next possible frame start, in one pass. A byte-wise rescan (a shift per dropped byte)
+             * of a broken frame outlasted the bytes behind it on a FIFO-less UART at 1 Mbaud, which were then
+             * overrun in the same places on every resend. */
+            for (i = 0; drop < pos; drop++)
+                if (i || rx[drop] == DSM_SYNC0) rx[i++] = rx[drop];
+            pos = i;
             drop = 0;
         }
         end = DSM_HEADER_SIZE + rd16(rx + 4);
         if ((pos && rx[0] != DSM_SYNC0) || (pos >= 2 && rx[1] != DSM_SYNC1)) drop = 1;
         else if (pos < DSM_HEADER_SIZE || pos < end + DSM_TRAILER_SIZE) {
             if (pos >= DSM_HEADER_SIZE && (rx[3] != 0 || end > DSM_HEADER_SIZE + DSM_MAX_HOST_PAYLOAD)) drop = 1;
-            else if (!s->io->get || !budget-- || (c = s->io->get(s->io->ctx, timeout_ms)) < 0) break;
-            else rx[pos++] = (uint8_t)c;
+            else if (!s->io->get || !budget--) break;
+#ifdef DSM_SMALL_RX
+            else if ((c = s->io->get(s->io->ctx, timeout_ms)) >= 0) rx[pos++] = (uint8_t)c;
+#else
+            else if ((c = s->io->get(s->io->ctx, pos && timeout_ms ? RX_GAP_MS : timeout_ms)) >= 0) {
+                if (c & DSM_RX_AFTER_LOSS) pos = 0;   /* the held bytes cannot finish a frame */
+                rx[pos++] = (uint8_t)c;
+            }
+            else if (pos && timeout_ms) drop = 1;   /* the line fell silent inside a frame: it was broken */
+#endif
+            else break;
         } else if (~dsm_crc32_update(0xFFFFFFFFu, rx, end) == rd32(rx + end)) {
             s->rx_pos = (uint16_t)(pos | (end + DSM_TRAILER_SIZE) << 8);
             return 1;

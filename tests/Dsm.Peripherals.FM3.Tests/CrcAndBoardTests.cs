@@ -42,6 +42,21 @@ public class CrcAndBoardTests
     }
 
     [Test]
+    public void Crc32MsbFirstWithoutFinalXorIsMpeg2()
+    {
+        using var h = new BoardHarness();
+        h.Write(Crc + 0x04, 0xFFFF_FFFF);
+        h.Write(Crc + 0x00, 0x03, 1); // INIT, CRC32, big-endian, MSB first, no result transforms
+        h.Write(Crc + 0x08, 0x3132_3334); // big-endian word: '1' '2' '3' '4'
+        foreach (byte b in Check[4..])
+        {
+            h.Write(Crc + 0x08, b, 1);
+        }
+
+        Assert.That(h.Read(Crc + 0x0C), Is.EqualTo(0x0376_E6E7u)); // CRC-32/MPEG-2 check value
+    }
+
+    [Test]
     public void FlashInterfaceReportsReadyAndTheTrimMirror()
     {
         using var h = new BoardHarness();

@@ -7,9 +7,10 @@ using Dsm.Migration;
 namespace Dsm.Benchmarks.Migration;
 
 /// <summary>
-/// Where the DSMC spends guest time during a migration: the emulated FM3 runs in deterministic time in short
-/// slices, and each slice's guest cycles are charged to the function holding the PC at its end (a sampling
-/// profile in guest time, independent of how fast this host emulates).
+/// Where the DSMC spends guest time during a migration: the emulated FM3 runs in short slices, kept from running
+/// ahead of wall time after the interrupt, and each slice's guest cycles are charged to the function holding the
+/// PC at its end (a sampling profile in guest time; waits for the host count as they would on a device, as long as
+/// this host emulates the device at least as fast as real time).
 /// </summary>
 internal static class DeviceProfile
 {
@@ -24,7 +25,7 @@ internal static class DeviceProfile
             FirmwarePath = firmware,
             Link = $"tcp:127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}",
             ConsoleOutput = Stream.Null,
-            Pacing = PacingMode.Deterministic,
+            Pacing = PacingMode.Deterministic, // paced by hand below, sample by sample
         });
         var socket = await accepted.ConfigureAwait(false);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
@@ -54,6 +55,7 @@ internal static class DeviceProfile
 
             device.Trigger(new DeviceTrigger.ExternalInterrupt(0));
             var wall = System.Diagnostics.Stopwatch.StartNew();
+            double triggeredAt = machine.Scheduler.NowSeconds;
             double giveUp = machine.Scheduler.NowSeconds + 20.0;
             while (!device.Halted)
             {
@@ -65,6 +67,13 @@ internal static class DeviceProfile
 
                 ulong before = machine.Scheduler.Now;
                 machine.Run(slice, ct);
+
+                // Real-time pace, so the host's answers take the guest time they would take a device.
+                while ((machine.Scheduler.NowSeconds - triggeredAt) * 1000 > wall.Elapsed.TotalMilliseconds)
+                {
+                    Thread.SpinWait(100);
+                }
+
                 ulong spent = machine.Scheduler.Now - before;
                 var where = device.Image.FindFunction(machine.Cpu.Pc);
                 string name = where?.Symbol.Name ?? $"0x{machine.Cpu.Pc:X8}";

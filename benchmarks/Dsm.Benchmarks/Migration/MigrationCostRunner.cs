@@ -249,7 +249,20 @@ internal static class MigrationCostRunner
         await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
         long interruptAt = Stopwatch.GetTimestamp();
         device.Trigger(new DeviceTrigger.ExternalInterrupt(0));
-        long firstInstructionAt = await probe.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        long firstInstructionAt;
+        try
+        {
+            firstInstructionAt = await probe.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var m = device.Machine;
+            throw new TimeoutException(
+                $"No system resumed within 60 s: the device sent {device.LinkBytesSent} link bytes, halted {device.Halted}, PC in " +
+                $"{device.Image.FindFunction(m.Cpu.Pc)?.Symbol.Name}, virtual time {m.Scheduler.NowSeconds:F3} s, next event in {(long)(m.Scheduler.NextDeadline - m.Scheduler.Now)} cycles, " +
+                (run.IsCompletedSuccessfully ? $"the device's run ended: {run.Result.StopReason} {run.Result.FaultDescription}" : $"the device's run is {run.Status}") + ".");
+        }
+
         var hosted = await accept.ConfigureAwait(false);
         await run.ConfigureAwait(false);
         if (!device.Halted)

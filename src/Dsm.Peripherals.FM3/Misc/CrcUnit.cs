@@ -63,32 +63,43 @@ public sealed class CrcUnit : Fm3Peripheral
             return;
         }
 
+        // Settings read once a write, not per bit: the DSMC feeds 512 KiB of flash through here per migration.
+        bool crc32 = _crc32.IsSet, lsbFirst = _lsbFirst.IsSet, littleEndian = _littleEndian.IsSet;
+        uint crc = _crc & (crc32 ? 0xFFFF_FFFFu : 0xFFFFu);
         for (int i = 0; i < bytes; i++)
         {
-            int index = _littleEndian.IsSet ? i : bytes - 1 - i;
-            FeedByte((byte)(value >> (8 * index)));
-        }
-    }
-
-    private void FeedByte(byte data)
-    {
-        int width = _crc32.IsSet ? 32 : 16;
-        uint polynomial = _crc32.IsSet ? 0x04C1_1DB7u : 0x1021u;
-        uint top = 1u << (width - 1);
-        uint crc = _crc & WidthMask;
-        for (int bit = 0; bit < 8; bit++)
-        {
-            int position = _lsbFirst.IsSet ? bit : 7 - bit;
-            bool input = ((data >> position) & 1) != 0;
-            bool feedback = ((crc & top) != 0) ^ input;
-            crc = (crc << 1) & WidthMask;
-            if (feedback)
-            {
-                crc ^= polynomial;
-            }
+            byte data = (byte)(value >> (8 * (littleEndian ? i : bytes - 1 - i)));
+            crc = FeedByte(crc, lsbFirst ? ReverseBits8[data] : data, crc32);
         }
 
         _crc = crc;
+    }
+
+    // Most significant bit first, a byte at a time (LSBFST feeds the byte's bits reversed, the same thing).
+    private static uint FeedByte(uint crc, byte data, bool crc32) => crc32
+        ? (crc << 8) ^ Crc32Table[(byte)((crc >> 24) ^ data)]
+        : ((crc << 8) ^ Crc16Table[(byte)((crc >> 8) ^ data)]) & 0xFFFFu;
+
+    private static readonly uint[] Crc32Table = MsbFirstTable(0x04C1_1DB7u, 32);
+    private static readonly uint[] Crc16Table = MsbFirstTable(0x1021u, 16);
+    private static readonly byte[] ReverseBits8 = [.. Enumerable.Range(0, 256).Select(b => (byte)(ReverseBits((uint)b) >> 24))];
+
+    private static uint[] MsbFirstTable(uint polynomial, int width)
+    {
+        uint top = 1u << (width - 1), mask = width == 32 ? 0xFFFF_FFFFu : (1u << width) - 1;
+        var table = new uint[256];
+        for (uint b = 0; b < 256; b++)
+        {
+            uint crc = b << (width - 8);
+            for (int bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & top) != 0 ? ((crc << 1) ^ polynomial) & mask : (crc << 1) & mask;
+            }
+
+            table[b] = crc;
+        }
+
+        return table;
     }
 
     private uint Result()

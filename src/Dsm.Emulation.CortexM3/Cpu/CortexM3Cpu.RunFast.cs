@@ -836,6 +836,60 @@ public sealed partial class CortexM3Cpu
                         continue;
                         }
 
+                    case Op.LslReg:
+                        {
+                        uint amount = Unsafe.Add(ref regs, d.Rm) & 0xFF;
+                        Unsafe.Add(ref regs, d.Rd) = (amount < 32 ? Unsafe.Add(ref regs, d.Rn) << (int)amount : 0) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LsrReg:
+                        {
+                        uint amount = Unsafe.Add(ref regs, d.Rm) & 0xFF;
+                        Unsafe.Add(ref regs, d.Rd) = (amount < 32 ? Unsafe.Add(ref regs, d.Rn) >> (int)amount : 0) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.AsrReg:
+                        {
+                        uint amount = Unsafe.Add(ref regs, d.Rm) & 0xFF;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)((int)Unsafe.Add(ref regs, d.Rn) >> (int)Math.Min(amount, 31u)) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.Umull:
+                        {
+                        uint n = Unsafe.Add(ref regs, d.Rn), m = Unsafe.Add(ref regs, d.Rm);
+                        ulong product = (ulong)n * m;
+                        _cycles += LongMultiplyExtraCycles(n, m, false);
+                        Unsafe.Add(ref regs, d.Rd) = (uint)product & (d.Rd == SpIndex ? ~3u : ~0u);
+                        Unsafe.Add(ref regs, d.Ra) = (uint)(product >> 32) & (d.Ra == SpIndex ? ~3u : ~0u);
+                        continue;
+                        }
+
+                    case Op.Smull:
+                        {
+                        uint n = Unsafe.Add(ref regs, d.Rn), m = Unsafe.Add(ref regs, d.Rm);
+                        ulong product = (ulong)((long)(int)n * (int)m);
+                        _cycles += LongMultiplyExtraCycles(n, m, true);
+                        Unsafe.Add(ref regs, d.Rd) = (uint)product & (d.Rd == SpIndex ? ~3u : ~0u);
+                        Unsafe.Add(ref regs, d.Ra) = (uint)(product >> 32) & (d.Ra == SpIndex ? ~3u : ~0u);
+                        continue;
+                        }
+
+                    case Op.Udiv:
+                        {
+                        uint n = Unsafe.Add(ref regs, d.Rn), m = Unsafe.Add(ref regs, d.Rm);
+                        if (m == 0)
+                        {
+                            goto general; // the divide-by-zero trap and its result: the general path
+                        }
+
+                        _cycles += DivideCycles(n, m);
+                        Unsafe.Add(ref regs, d.Rd) = (n / m) & ~(uint)d.Aux;
+                        continue;
+                        }
+
                     case Op.Uxtb:
                         {
                         Unsafe.Add(ref regs, d.Rd) = (byte)BitOperations.RotateRight(Unsafe.Add(ref regs, d.Rm), d.ShiftAmount) & ~(uint)d.Aux;
@@ -1221,6 +1275,196 @@ public sealed partial class CortexM3Cpu
                         continue;
                         }
 
+                    case Op.LdrhPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrhPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrshPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(short)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrshPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(short)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrbPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrbPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrsbPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(sbyte)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrsbPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(sbyte)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.StrhPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        if (!Write16(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
+                    case Op.StrhPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        if (!Write16(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
+                    case Op.StrbPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        if (!Write8(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
+                    case Op.StrbPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        if (!Write8(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
                     case Op.Ldm:
                         {
                         if (!LoadMultiple(in d, out _))
@@ -1326,6 +1570,42 @@ public sealed partial class CortexM3Cpu
                         {
                         nextPc = Unsafe.Add(ref regs, d.Rm);
                         goto interworking;
+                        }
+
+                    case Op.Blx:
+                        {
+                        // BLXWritePC: interworking, but never an exception return.
+                        nextPc = Unsafe.Add(ref regs, d.Rm);
+                        Unsafe.Add(ref regs, LrIndex) = block.End | 1;
+                        _thumb = (nextPc & 1) != 0;
+                        nextPc &= ~1u;
+                        goto taken;
+                        }
+
+                    case Op.Tbb:
+                        {
+                        uint table = d.Has(InstructionFlags.BaseIsPc) ? d.Imm : Unsafe.Add(ref regs, d.Rn);
+                        ulong offset = Load8(table + Unsafe.Add(ref regs, d.Rm));
+                        if (offset > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        nextPc = d.Imm + ((uint)offset * 2);
+                        goto taken;
+                        }
+
+                    case Op.Tbh:
+                        {
+                        uint table = d.Has(InstructionFlags.BaseIsPc) ? d.Imm : Unsafe.Add(ref regs, d.Rn);
+                        ulong offset = Load16(table + (Unsafe.Add(ref regs, d.Rm) << 1));
+                        if (offset > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        nextPc = d.Imm + ((uint)offset * 2);
+                        goto taken;
                         }
 
                     case Op.LdmPc:

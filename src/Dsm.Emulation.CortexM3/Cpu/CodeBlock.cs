@@ -51,7 +51,7 @@ internal sealed class CodeBlock
         {
             WorstCaseCycles += (uint)d.Cycles + d.Op switch
             {
-                Op.BCond or Op.Cbz or Op.Cbnz => (uint)ThumbDecoder.BranchPenalty,
+                >= Op.BEq and <= Op.BLe or Op.Cbz or Op.Cbnz => (uint)ThumbDecoder.BranchPenalty,
                 Op.Umull or Op.Smull or Op.Umlal or Op.Smlal => 2u,
                 Op.Udiv or Op.Sdiv => 12u,
                 _ => 0u,

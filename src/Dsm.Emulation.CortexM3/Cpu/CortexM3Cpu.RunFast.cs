@@ -1523,17 +1523,117 @@ public sealed partial class CortexM3Cpu
                         goto taken;
                         }
 
-                    case Op.BCond:
+                    case Op.BEq:
+                        if (_nonZero == 0)
                         {
-                        if (ConditionPassed(d.Aux))
-                        {
-                            _cycles += ThumbDecoder.BranchPenalty;
-                            nextPc = d.Imm;
-                            goto taken;
+                            goto conditionalTaken;
                         }
 
                         continue;
+
+                    case Op.BNe:
+                        if (_nonZero != 0)
+                        {
+                            goto conditionalTaken;
                         }
+
+                        continue;
+
+                    case Op.BCs:
+                        if (_carry != 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BCc:
+                        if (_carry == 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BMi:
+                        if ((int)_negative < 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BPl:
+                        if ((int)_negative >= 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BVs:
+                        if (_overflow != 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BVc:
+                        if (_overflow == 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BHi:
+                        if (_carry != 0 && _nonZero != 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BLs:
+                        if (_carry == 0 || _nonZero == 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BGe:
+                        if ((_negative >> 31) == _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BLt:
+                        if ((_negative >> 31) != _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BGt:
+                        if (_nonZero != 0 && (_negative >> 31) == _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BLe:
+                        if (_nonZero == 0 || (_negative >> 31) != _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
 
                     case Op.Cbz:
                         {
@@ -1661,6 +1761,11 @@ public sealed partial class CortexM3Cpu
             budget -= count;
             previous = block.Cache is null ? null : block;
             continue;
+
+        conditionalTaken:
+            _cycles += ThumbDecoder.BranchPenalty;
+            nextPc = d.Imm;
+            goto taken;
 
         interworking:
             if ((nextPc >> 28) == 0xF && _ipsr != 0)

@@ -1302,7 +1302,20 @@ public sealed partial class CortexM3Cpu
                 nextPc = d.Imm;
                 return StepBranch;
 
-            case Op.BCond:
+            case Op.BEq:
+            case Op.BNe:
+            case Op.BCs:
+            case Op.BCc:
+            case Op.BMi:
+            case Op.BPl:
+            case Op.BVs:
+            case Op.BVc:
+            case Op.BHi:
+            case Op.BLs:
+            case Op.BGe:
+            case Op.BLt:
+            case Op.BGt:
+            case Op.BLe:
                 if (ConditionPassed(d.Aux))
                 {
                     cycles += ThumbDecoder.BranchPenalty;

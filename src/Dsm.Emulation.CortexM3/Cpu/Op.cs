@@ -75,7 +75,10 @@ internal enum Op : byte
     Ldrex, Ldrexb, Ldrexh, Strex, Strexb, Strexh, Clrex,
 
     // Branches. Imm holds the absolute target.
-    B, BCond, Bl, Bx, Blx, Cbz, Cbnz, Tbb, Tbh,
+    B, Bl, Bx, Blx, Cbz, Cbnz, Tbb, Tbh,
+
+    // B<cond>, one operation per condition (0000 EQ to 1101 LE, also kept in Aux) so the fast loop dispatches once.
+    BEq, BNe, BCs, BCc, BMi, BPl, BVs, BVc, BHi, BLs, BGe, BLt, BGt, BLe,
 
     /// <summary>ADD PC, Rm / MOV PC, Rm: PC = (Rm + Imm) with bit 0 cleared (ALUWritePC).</summary>
     AddToPc,

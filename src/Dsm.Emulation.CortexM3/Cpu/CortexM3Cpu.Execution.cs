@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
 
@@ -10,6 +11,7 @@ public sealed partial class CortexM3Cpu
     private static readonly Op[] FlagFreeVariant = BuildFlagFreeVariants();
 
     private CodeCache _code = null!;
+    private CodeBlock?[] _recentBlocks = null!;
     private CodeBlock _itScratch = null!;
     private IBlockTranslator? _translator;
 
@@ -36,6 +38,7 @@ public sealed partial class CortexM3Cpu
     private void InitializeExecution()
     {
         _code = new CodeCache(Bus, this);
+        _recentBlocks = _code.Recent;
         _itScratch = new CodeBlock([default], [0, 0], null);
     }
 
@@ -138,6 +141,12 @@ public sealed partial class CortexM3Cpu
             }
         }
 
+        var recent = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_recentBlocks), (nint)((pc >> 1) & (CodeCache.RecentSlots - 1)));
+        if (recent is not null && recent.Start == pc)
+        {
+            return recent;
+        }
+
         return LookupAndChain(previous, pc);
     }
 
@@ -145,6 +154,10 @@ public sealed partial class CortexM3Cpu
     private CodeBlock LookupAndChain(CodeBlock? previous, uint pc)
     {
         var block = _code.Lookup(pc);
+        if (block.Cache is not null)
+        {
+            _recentBlocks[(pc >> 1) & (CodeCache.RecentSlots - 1)] = block;
+        }
 
         // A shared block (another core runs it too) links only to blocks of its own shared image, never to this core's.
         if (previous is not null && block.Cache is not null && (!previous.Cache!.IsShared || ReferenceEquals(previous.Cache, block.Cache)))

@@ -301,9 +301,8 @@ public sealed partial class CortexM3Cpu
                     case Op.AddsImm:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -320,9 +319,8 @@ public sealed partial class CortexM3Cpu
                     case Op.AddsReg:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -339,9 +337,8 @@ public sealed partial class CortexM3Cpu
                     case Op.AddsShf:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = (d.ShiftType == 0 ? Unsafe.Add(ref regs, d.Rm) << d.ShiftAmount : ShiftOperand(Unsafe.Add(ref regs, d.Rm), d.ShiftType, d.ShiftAmount));
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -414,11 +411,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.SubsImm:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~d.Imm;
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         Unsafe.Add(ref regs, d.Rd) = result & ~(uint)d.Aux;
@@ -433,11 +429,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.SubsReg:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         Unsafe.Add(ref regs, d.Rd) = result & ~(uint)d.Aux;
@@ -452,11 +447,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.SubsShf:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~(d.ShiftType == 0 ? Unsafe.Add(ref regs, d.Rm) << d.ShiftAmount : ShiftOperand(Unsafe.Add(ref regs, d.Rm), d.ShiftType, d.ShiftAmount));
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = (d.ShiftType == 0 ? Unsafe.Add(ref regs, d.Rm) << d.ShiftAmount : ShiftOperand(Unsafe.Add(ref regs, d.Rm), d.ShiftType, d.ShiftAmount));
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         Unsafe.Add(ref regs, d.Rd) = result & ~(uint)d.Aux;
@@ -661,11 +655,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.CmpImm:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~d.Imm;
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         continue;
@@ -673,11 +666,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.CmpReg:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         continue;
@@ -686,9 +678,8 @@ public sealed partial class CortexM3Cpu
                     case Op.CmnImm:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -698,9 +689,8 @@ public sealed partial class CortexM3Cpu
                     case Op.CmnReg:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Dsm.Emulation.CortexM3.Memory;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
 
@@ -588,6 +589,35 @@ public sealed partial class CortexM3Cpu
             return false;
         }
 
+        var region = Slot(_readMap, address);
+        uint offset = address - region.Base;
+        if (offset < region.Limit4 && region.Limit1 - offset >= bytes)
+        {
+            // All in one RAM/ROM array: reading has no side effects, so load straight into the registers.
+            ref byte source = ref At(region.Data, offset);
+            if (d.Has(InstructionFlags.Writeback))
+            {
+                W(d.Rn, decrement ? baseValue - bytes : baseValue + bytes);
+            }
+
+            for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
+            {
+                int r = BitOperations.TrailingZeroCount(remaining);
+                uint value = Unsafe.ReadUnaligned<uint>(ref source);
+                source = ref Unsafe.Add(ref source, 4);
+                if (r == 15)
+                {
+                    pcValue = value;
+                }
+                else
+                {
+                    W(r, value);
+                }
+            }
+
+            return true;
+        }
+
         Span<uint> values = stackalloc uint[16];
         for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
         {
@@ -628,14 +658,30 @@ public sealed partial class CortexM3Cpu
             return false;
         }
 
-        for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
+        var region = Slot(_writeMap, address);
+        uint offset = address - region.Base;
+        if (bytes != 0 && offset < region.Limit4 && region.Limit1 - offset >= bytes
+            && (At(region.CodePages, offset >> MemoryRegion.CodePageShift) | At(region.CodePages, (offset + bytes - 1) >> MemoryRegion.CodePageShift)) == 0)
         {
-            if (!Write32(address, R(BitOperations.TrailingZeroCount(remaining))))
+            // All in one RAM array holding no decoded code (a range of at most 64 bytes spans at most two code pages).
+            ref byte target = ref At(region.Data, offset);
+            for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
             {
-                return false;
+                Unsafe.WriteUnaligned(ref target, R(BitOperations.TrailingZeroCount(remaining)));
+                target = ref Unsafe.Add(ref target, 4);
             }
+        }
+        else
+        {
+            for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
+            {
+                if (!Write32(address, R(BitOperations.TrailingZeroCount(remaining))))
+                {
+                    return false;
+                }
 
-            address += 4;
+                address += 4;
+            }
         }
 
         if (d.Has(InstructionFlags.Writeback))

@@ -21,7 +21,7 @@ public class ExecutorEquivalenceTests
 
     // Encoding families (first-halfword fixed bits, random bits; second-halfword fixed bits, random bits) that
     // uniform random bits rarely hit: indexed byte/halfword/word loads and stores, TBB/TBH, BLX, shifts by register,
-    // long multiplies and divides.
+    // long multiplies and divides, load and store multiple.
     private static readonly (ushort First, ushort FirstRandom, ushort Second, ushort SecondRandom)[] Families =
     [
         (0xF800, 0x017F, 0x0800, 0xF7FF), // LDR/STR{,B,H,SB,SH} Rt, [Rn, #+/-imm8]{!} and post-indexed
@@ -29,6 +29,9 @@ public class ExecutorEquivalenceTests
         (0x4780, 0x0078, 0x0000, 0x0000), // BLX Rm
         (0xFA00, 0x007F, 0xF000, 0x0F0F), // LSL/LSR/ASR/ROR{S}.W Rd, Rn, Rm
         (0xFB80, 0x003F, 0x0000, 0xFF0F), // SMULL/UMULL/SDIV/UDIV
+        (0xB400, 0x09FF, 0x0000, 0x0000), // PUSH/POP
+        (0xC000, 0x0FFF, 0x0000, 0x0000), // LDM/STM (16-bit)
+        (0xE800, 0x01BF, 0x0000, 0xFFFF), // LDM/STM{IA,DB}.W
     ];
 
     [TestCase(11, 1500)]

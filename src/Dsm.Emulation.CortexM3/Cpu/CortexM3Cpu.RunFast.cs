@@ -1715,7 +1715,7 @@ public sealed partial class CortexM3Cpu
 
                     case Op.It:
                         _itState = (byte)d.Imm;
-                        goto exitAfter;
+                        goto itBlock;
 
                     default:
                         {
@@ -1795,6 +1795,37 @@ public sealed partial class CortexM3Cpu
             previous = null;
             continue;
 
+        itBlock:
+            // The instructions an IT covers go through the IT path one by one, with the run loop's checks at each
+            // boundary (an interrupt may come between them), without leaving the fast loop.
+            index = Index(ref first, ref d) + 1;
+            pc = block.Addresses[index];
+            instructions += (ulong)index;
+            budget -= index;
+            _pc = pc;
+            _instructions += instructions;
+            instructions = 0;
+            do
+            {
+                if (_stopRequested || budget <= 0 || _cycles >= _cycleLimit || (exceptions is not null && exceptions.MayPreempt))
+                {
+                    goto leave; // the run loop takes it from here, IT block and all
+                }
+
+                status = StepInItBlock(out int executedInIt);
+                budget -= executedInIt;
+            }
+            while (status == Continue && _itState != 0);
+
+            pc = _pc;
+            previous = null;
+            if (status != Continue || !_thumb)
+            {
+                break;
+            }
+
+            continue;
+
         exitAfter:
             index = Index(ref first, ref d) + 1;
             pc = block.Addresses[index];
@@ -1844,6 +1875,7 @@ public sealed partial class CortexM3Cpu
 
         _pc = pc;
         _instructions += instructions;
+    leave:
         remaining = budget;
         return status;
     }

@@ -39,24 +39,24 @@ public sealed partial class CortexM3Cpu
             CodeBlock block = NextBlock(previous, pc);
             if (_translator is not null)
             {
+                // Translated code runs while its translator is attached.
                 CountForTranslation(block);
-            }
-
-            if (block.Compiled is { } compiled && block.Count <= budget)
-            {
-                _pc = pc;
-                _instructions += instructions;
-                instructions = 0;
-                status = compiled(this, block, out int ran);
-                budget -= ran;
-                pc = _pc;
-                previous = null;
-                if (status != Continue || _itState != 0 || !_thumb)
+                if (block.Compiled is { } compiled && block.Count <= budget)
                 {
-                    break;
-                }
+                    _pc = pc;
+                    _instructions += instructions;
+                    instructions = 0;
+                    status = compiled(this, block, out int ran);
+                    budget -= ran;
+                    pc = _pc;
+                    previous = null;
+                    if (status != Continue || _itState != 0 || !_thumb)
+                    {
+                        break;
+                    }
 
-                continue;
+                    continue;
+                }
             }
 
             int count = block.Count <= budget ? block.Count : (int)budget;
@@ -1746,7 +1746,7 @@ public sealed partial class CortexM3Cpu
             }
 
         fellOff:
-            pc = block.Addresses[count];
+            pc = count == block.Count ? block.End : block.Addresses[count];
             instructions += (ulong)count;
             budget -= count;
             previous = block.Cache is null ? null : block;

@@ -589,7 +589,7 @@ public sealed partial class CortexM3Cpu
             return false;
         }
 
-        var region = Slot(_readMap, address);
+        ref readonly var region = ref Slot(_readMap, address);
         uint offset = address - region.Base;
         if (offset < region.Limit4 && region.Limit1 - offset >= bytes)
         {
@@ -658,7 +658,7 @@ public sealed partial class CortexM3Cpu
             return false;
         }
 
-        var region = Slot(_writeMap, address);
+        ref readonly var region = ref Slot(_writeMap, address);
         uint offset = address - region.Base;
         if (bytes != 0 && offset < region.Limit4 && region.Limit1 - offset >= bytes
             && (At(region.CodePages, offset >> MemoryRegion.CodePageShift) | At(region.CodePages, (offset + bytes - 1) >> MemoryRegion.CodePageShift)) == 0)

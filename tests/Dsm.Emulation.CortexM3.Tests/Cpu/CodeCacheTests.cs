@@ -45,6 +45,28 @@ public class CodeCacheTests
     }
 
     [Test]
+    public void IndirectBranchToRewrittenCodeRunsTheNewCode()
+    {
+        // "movs r0, #1; bkpt" at 0x400 runs first, so the core's table of recent blocks holds it.
+        var t = new TestCore().CodeAt(0x400, 0x2001, 0xBE00);
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(t[0], Is.EqualTo(1u));
+
+        // The host rewrites it to "movs r0, #5"; then "bx r3" at 0x200 jumps there without a chained successor.
+        t.Place(0x400, 0x2005, 0xBE00);
+        t.CodeAt(0x200, 0x4718).With(3, 0x401);
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That((t[0], t.Cpu.Pc), Is.EqualTo((5u, 0x402u)));
+
+        // After a cache clear the same jump decodes afresh.
+        t.Cpu.InvalidateCodeCache();
+        t.Place(0x400, 0x2007, 0xBE00);
+        t.Cpu.Pc = 0x200;
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(t[0], Is.EqualTo(7u));
+    }
+
+    [Test]
     public void InvalidationIsPreciseToTheInstructionBytes()
     {
         // Code at 0x100; data stored at 0x180 shares the 256-byte page but no instruction.

@@ -28,9 +28,10 @@ internal interface IBlockTranslator
 }
 
 /// <summary>
-/// A run of decoded instructions from one address up to and including the first that may change control
-/// flow or processor state (branch, PC write, IT, SVC, BKPT, WFI, MSR...), at most
-/// <see cref="CodeCache.MaxBlockInstructions"/> long and never crossing a region boundary. The run loop
+/// A run of decoded instructions from one address up to and including the first that always changes control
+/// flow or may change processor state (B, BL, BX, PC write, TBB, IT, SVC, BKPT, WFI, MSR...), at most
+/// <see cref="CodeCache.MaxBlockInstructions"/> long and never crossing a region boundary. Conditional branches
+/// (B&lt;cond&gt;, CBZ, CBNZ) may sit inside: taken, they leave the block; not taken, the block goes on. The run loop
 /// iterates its array instead of looking up each PC; <see cref="Compiled"/> holds translated code.
 /// </summary>
 internal sealed class CodeBlock

@@ -1297,7 +1297,7 @@ public sealed partial class CortexM3Cpu
                 _monitorOpen = false;
                 return StepNext;
 
-            // Branches. They end their block, so "continue" after a branch not taken leaves it.
+            // Branches. A conditional branch not taken goes on with the next instruction of its block.
             case Op.B:
                 nextPc = d.Imm;
                 return StepBranch;

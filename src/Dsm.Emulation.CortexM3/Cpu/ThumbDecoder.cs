@@ -134,13 +134,16 @@ internal static class ThumbDecoder
         }
     }
 
-    /// <summary>Whether a decoded block must end after an operation.</summary>
+    /// <summary>
+    /// Whether a decoded block must end after an operation. Conditional branches do not end it: the fast loop leaves
+    /// the block where one is taken, and runs on where it is not (fewer, longer blocks; exceptions are still taken
+    /// only between blocks, and a DSB/ISB with one to take still ends its block).
+    /// </summary>
     /// <param name="op">The operation.</param>
     internal static bool EndsBlock(Op op) => op switch
     {
-        Op.LdrPc or Op.LdmPc or Op.B or Op.Bl or Op.Bx or Op.Blx or Op.Cbz or Op.Cbnz
+        Op.LdrPc or Op.LdmPc or Op.B or Op.Bl or Op.Bx or Op.Blx
             or Op.Tbb or Op.Tbh or Op.AddToPc or Op.BxConst => true,
-        >= Op.BEq and <= Op.BLe => true,
         Op.Msr or Op.Cps or Op.It or Op.Svc or Op.Bkpt or Op.Wfi or Op.Wfe => true,
         Op.Undefined or Op.Unpredictable or Op.NoCoprocessor or Op.FetchFault or Op.Invalid => true,
         _ => false,

@@ -74,7 +74,7 @@ internal sealed class RegionCodeCache
         }
 
         var marks = Region.CodePages!;
-        for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
+        foreach (uint p in block.CodePages(Base))
         {
             (PageBlocks[p] ??= new List<CodeBlock>()).Add(block);
             marks[p] = 1;
@@ -95,7 +95,7 @@ internal sealed class RegionCodeCache
         }
 
         var marks = Region.CodePages!;
-        for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
+        foreach (uint p in block.CodePages(Base))
         {
             var list = PageBlocks[p];
             if (list is not null && list.Remove(block) && list.Count == 0)
@@ -349,6 +349,17 @@ internal sealed class CodeCache : ICodeWriteObserver
             }
 
             var decoded = ThumbDecoder.Decode(address, first, second);
+            if (decoded.Op == Op.B && decoded.Imm - cache.Base < cache.Size && !addresses.Contains(decoded.Imm))
+            {
+                // An unconditional branch forward or back to code not yet in the block: the block goes on at its target.
+                decoded.Op = Op.BFollowed;
+                decoded.Flags &= ~InstructionFlags.EndsBlock;
+                instructions.Add(decoded);
+                addresses.Add(address);
+                address = decoded.Imm;
+                continue;
+            }
+
             instructions.Add(decoded);
             addresses.Add(address);
             address += decoded.Length;

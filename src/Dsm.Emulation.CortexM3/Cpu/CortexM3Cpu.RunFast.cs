@@ -1513,6 +1513,11 @@ public sealed partial class CortexM3Cpu
                         goto taken;
                         }
 
+                    case Op.BFollowed:
+                        {
+                        continue; // the block goes on at the target
+                        }
+
                     case Op.BEq:
                         if (_nonZero == 0)
                         {

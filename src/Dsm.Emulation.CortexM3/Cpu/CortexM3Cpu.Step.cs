@@ -1299,6 +1299,7 @@ public sealed partial class CortexM3Cpu
 
             // Branches. A conditional branch not taken goes on with the next instruction of its block.
             case Op.B:
+            case Op.BFollowed:
                 nextPc = d.Imm;
                 return StepBranch;
 

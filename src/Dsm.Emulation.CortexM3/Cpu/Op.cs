@@ -95,6 +95,9 @@ internal enum Op : byte
     // MOV/MOVS with an immediate LSL (1-31), LSR or ASR (1-32): the common shifts, without the generic shift dispatch.
     LslImm, LslsImm, LsrImm, LsrsImm, AsrImm, AsrsImm,
 
+    /// <summary>A B whose target the decoder went on decoding: the block continues there (the general path branches).</summary>
+    BFollowed,
+
     /// <summary>One past the last operation.</summary>
     Count,
 }

@@ -137,7 +137,8 @@ internal static class ThumbDecoder
     /// <summary>
     /// Whether a decoded block must end after an operation. Conditional branches do not end it: the fast loop leaves
     /// the block where one is taken, and runs on where it is not (fewer, longer blocks; exceptions are still taken
-    /// only between blocks, and a DSB/ISB with one to take still ends its block).
+    /// only between blocks, and a DSB/ISB with one to take still ends its block). The code cache also follows a B to
+    /// code of the same region (<see cref="Op.BFollowed"/>).
     /// </summary>
     /// <param name="op">The operation.</param>
     internal static bool EndsBlock(Op op) => op switch

@@ -67,6 +67,28 @@ public class CodeCacheTests
     }
 
     [Test]
+    public void BlockRunsOnThroughAnUnconditionalBranchAndIsDroppedWhenItsTargetIsRewritten()
+    {
+        // 0x400: movs r0, #1; b 0x200 -- 0x200: adds r0, #2; bkpt. One block, its second part on an earlier code page.
+        var t = new TestCore();
+        t.Place(0x200, 0x3002, 0xBE00);
+        t.CodeAt(0x400, 0x2001, 0xE6FD);
+        Assert.That(t.Run(10), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That((t[0], t.Cpu.Pc, t.Cpu.Instructions), Is.EqualTo((3u, 0x202u, 3ul)));
+        var block = t.Cpu.CodeCache.Lookup(0x400);
+        Assert.That((block.Count, block.Instructions[1].Op), Is.EqualTo((4, Op.BFollowed)));
+
+        // Guest code at 0x600 rewrites "adds r0, #2" into "adds r0, #5": strh r1, [r2]; bkpt.
+        t.CodeAt(0x600, 0x8011, 0xBE00).With(1, 0x3005).With(2, 0x200);
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(block.IsValid, Is.False);
+
+        t.Cpu.Pc = 0x400;
+        Assert.That(t.Run(10), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(t[0], Is.EqualTo(6u));
+    }
+
+    [Test]
     public void InvalidationIsPreciseToTheInstructionBytes()
     {
         // Code at 0x100; data stored at 0x180 shares the 256-byte page but no instruction.

@@ -1,3 +1,5 @@
+using Dsm.Emulation.CortexM3.Memory;
+
 namespace Dsm.Emulation.CortexM3.Cpu;
 
 /// <summary>
@@ -28,10 +30,13 @@ internal interface IBlockTranslator
 }
 
 /// <summary>
-/// A run of decoded instructions from one address up to and including the first that may change control
-/// flow or processor state (branch, PC write, IT, SVC, BKPT, WFI, MSR...), at most
-/// <see cref="CodeCache.MaxBlockInstructions"/> long and never crossing a region boundary. The run loop
-/// iterates its array instead of looking up each PC; <see cref="Compiled"/> holds translated code.
+/// A run of decoded instructions from one address up to and including the first that always changes control
+/// flow or may change processor state (B, BL, BX, PC write, TBB, IT, SVC, BKPT, WFI, MSR...), at most
+/// <see cref="CodeCache.MaxBlockInstructions"/> long and never crossing a region boundary. Conditional branches
+/// (B&lt;cond&gt;, CBZ, CBNZ) may sit inside: taken, they leave the block; not taken, the block goes on. A B to code
+/// in the same region and not yet in the block is followed (<see cref="Op.BFollowed"/>): the block goes on at its
+/// target, so its instructions need not lie back to back (<see cref="IsContiguous"/>). The run loop iterates its
+/// array instead of looking up each PC; <see cref="Compiled"/> holds translated code.
 /// </summary>
 internal sealed class CodeBlock
 {
@@ -47,11 +52,17 @@ internal sealed class CodeBlock
         Start = addresses[0];
         End = addresses[Count];
         Cache = cache;
+        IsContiguous = true;
+        for (int i = 0; i < Count; i++)
+        {
+            IsContiguous &= addresses[i + 1] == addresses[i] + instructions[i].Length;
+        }
+
         foreach (ref readonly var d in instructions.AsSpan())
         {
             WorstCaseCycles += (uint)d.Cycles + d.Op switch
             {
-                Op.BCond or Op.Cbz or Op.Cbnz => (uint)ThumbDecoder.BranchPenalty,
+                >= Op.BEq and <= Op.BLe or Op.Cbz or Op.Cbnz => (uint)ThumbDecoder.BranchPenalty,
                 Op.Umull or Op.Smull or Op.Umlal or Op.Smlal => 2u,
                 Op.Udiv or Op.Sdiv => 12u,
                 _ => 0u,
@@ -100,10 +111,50 @@ internal sealed class CodeBlock
     /// <summary>Translated code, or null to interpret.</summary>
     public CompiledBlock? Compiled { get; set; }
 
+    /// <summary>Whether the instructions lie back to back from <see cref="Start"/> to <see cref="End"/> (no followed branch).</summary>
+    public bool IsContiguous { get; }
+
     /// <summary>Whether the bytes [address, address + size) overlap the block's instructions.</summary>
     /// <param name="address">First byte written.</param>
     /// <param name="size">Bytes written.</param>
-    public bool Overlaps(uint address, uint size) => address < End && Start < (ulong)address + size;
+    public bool Overlaps(uint address, uint size)
+    {
+        if (IsContiguous)
+        {
+            return address < End && Start < (ulong)address + size;
+        }
+
+        for (int i = 0; i < Count; i++)
+        {
+            uint first = Addresses[i];
+            if (address < first + (ulong)Instructions[i].Length && first < (ulong)address + size)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The code pages holding the block's instruction bytes, each once.</summary>
+    /// <param name="regionBase">Base address of the block's region.</param>
+    /// <returns>Page indices within the region (<see cref="MemoryRegion.CodePageSize"/> bytes each).</returns>
+    public IEnumerable<uint> CodePages(uint regionBase)
+    {
+        var seen = new HashSet<uint>();
+        for (int i = 0; i < Count; i++)
+        {
+            uint first = (Addresses[i] - regionBase) >> MemoryRegion.CodePageShift;
+            uint last = (Addresses[i] + Instructions[i].Length - 1 - regionBase) >> MemoryRegion.CodePageShift;
+            for (uint p = first; p <= last; p++)
+            {
+                if (seen.Add(p))
+                {
+                    yield return p;
+                }
+            }
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"block 0x{Start:X8}..0x{End:X8} ({Count} instructions{(IsValid ? string.Empty : ", invalid")})";

@@ -74,7 +74,7 @@ internal sealed class RegionCodeCache
         }
 
         var marks = Region.CodePages!;
-        for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
+        foreach (uint p in block.CodePages(Base))
         {
             (PageBlocks[p] ??= new List<CodeBlock>()).Add(block);
             marks[p] = 1;
@@ -95,7 +95,7 @@ internal sealed class RegionCodeCache
         }
 
         var marks = Region.CodePages!;
-        for (uint p = offset >> MemoryRegion.CodePageShift; p <= (block.End - 1 - Base) >> MemoryRegion.CodePageShift; p++)
+        foreach (uint p in block.CodePages(Base))
         {
             var list = PageBlocks[p];
             if (list is not null && list.Remove(block) && list.Count == 0)
@@ -138,6 +138,17 @@ internal sealed class CodeCache : ICodeWriteObserver
         bus.CodeWriteObserver = this;
     }
 
+    /// <summary>Slots of <see cref="Recent"/>: a power of two.</summary>
+    public const int RecentSlots = 1024;
+
+    /// <summary>
+    /// This core's recently looked-up blocks, direct-mapped by start address: a branch whose target its block's two
+    /// chain slots miss (a switch's TBB, a return) finds the block here without a lookup. Entries are checked by
+    /// <see cref="CodeBlock.Start"/>, which invalidation makes odd; the array is emptied whenever blocks may leave the
+    /// cache without that (layout changes, shared caches let go, <see cref="Clear"/>).
+    /// </summary>
+    public CodeBlock?[] Recent { get; } = new CodeBlock?[RecentSlots];
+
     /// <summary>Blocks decoded so far (for tests and statistics).</summary>
     public long BlocksDecoded { get; private set; }
 
@@ -167,6 +178,7 @@ internal sealed class CodeCache : ICodeWriteObserver
     /// <summary>Drops every decoded block (a shared cache is only let go: other cores keep using it).</summary>
     public void Clear()
     {
+        Array.Clear(Recent);
         ForgetSharedCaches(_ => true);
         foreach (var cache in _regions.Values)
         {
@@ -191,6 +203,7 @@ internal sealed class CodeCache : ICodeWriteObserver
     /// </summary>
     public void OnLayoutChanged()
     {
+        Array.Clear(Recent);
         ForgetSharedCaches(_ => false);
         var moved = _regions.Where(pair => !pair.Value.IsShared && pair.Key.IsBackingShared).Select(pair => pair.Key).ToList();
         foreach (var region in moved)
@@ -289,6 +302,7 @@ internal sealed class CodeCache : ICodeWriteObserver
         if (gone.Count > 0)
         {
             _last = null;
+            Array.Clear(Recent);
             _cpu.NoteCodeModified(); // the running block may be one of them: fetch afresh
         }
     }
@@ -335,6 +349,17 @@ internal sealed class CodeCache : ICodeWriteObserver
             }
 
             var decoded = ThumbDecoder.Decode(address, first, second);
+            if (decoded.Op == Op.B && decoded.Imm - cache.Base < cache.Size && !addresses.Contains(decoded.Imm))
+            {
+                // An unconditional branch forward or back to code not yet in the block: the block goes on at its target.
+                decoded.Op = Op.BFollowed;
+                decoded.Flags &= ~InstructionFlags.EndsBlock;
+                instructions.Add(decoded);
+                addresses.Add(address);
+                address = decoded.Imm;
+                continue;
+            }
+
             instructions.Add(decoded);
             addresses.Add(address);
             address += decoded.Length;

@@ -116,7 +116,7 @@ public sealed partial class CortexM3Cpu
         uint checkedGranule = 1; // no granule (granules are 32-byte aligned)
         for (int i = 0; i < block.Count; i++)
         {
-            uint first = block.Addresses[i], last = block.Addresses[i + 1] - 1;
+            uint first = block.Addresses[i], last = first + block.Instructions[i].Length - 1;
             for (uint granule = first & ~31u; ; granule += 32)
             {
                 if (granule != checkedGranule)

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Dsm.Emulation.CortexM3.Memory;
 
 namespace Dsm.Emulation.CortexM3.Cpu;
 
@@ -10,6 +12,7 @@ public sealed partial class CortexM3Cpu
     private static readonly Op[] FlagFreeVariant = BuildFlagFreeVariants();
 
     private CodeCache _code = null!;
+    private CodeBlock?[] _recentBlocks = null!;
     private CodeBlock _itScratch = null!;
     private IBlockTranslator? _translator;
 
@@ -36,6 +39,7 @@ public sealed partial class CortexM3Cpu
     private void InitializeExecution()
     {
         _code = new CodeCache(Bus, this);
+        _recentBlocks = _code.Recent;
         _itScratch = new CodeBlock([default], [0, 0], null);
     }
 
@@ -138,6 +142,12 @@ public sealed partial class CortexM3Cpu
             }
         }
 
+        var recent = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_recentBlocks), (nint)((pc >> 1) & (CodeCache.RecentSlots - 1)));
+        if (recent is not null && recent.Start == pc)
+        {
+            return recent;
+        }
+
         return LookupAndChain(previous, pc);
     }
 
@@ -145,6 +155,10 @@ public sealed partial class CortexM3Cpu
     private CodeBlock LookupAndChain(CodeBlock? previous, uint pc)
     {
         var block = _code.Lookup(pc);
+        if (block.Cache is not null)
+        {
+            _recentBlocks[(pc >> 1) & (CodeCache.RecentSlots - 1)] = block;
+        }
 
         // A shared block (another core runs it too) links only to blocks of its own shared image, never to this core's.
         if (previous is not null && block.Cache is not null && (!previous.Cache!.IsShared || ReferenceEquals(previous.Cache, block.Cache)))
@@ -575,6 +589,35 @@ public sealed partial class CortexM3Cpu
             return false;
         }
 
+        ref readonly var region = ref Slot(_readMap, address);
+        uint offset = address - region.Base;
+        if (offset < region.Limit4 && region.Limit1 - offset >= bytes)
+        {
+            // All in one RAM/ROM array: reading has no side effects, so load straight into the registers.
+            ref byte source = ref At(region.Data, offset);
+            if (d.Has(InstructionFlags.Writeback))
+            {
+                W(d.Rn, decrement ? baseValue - bytes : baseValue + bytes);
+            }
+
+            for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
+            {
+                int r = BitOperations.TrailingZeroCount(remaining);
+                uint value = Unsafe.ReadUnaligned<uint>(ref source);
+                source = ref Unsafe.Add(ref source, 4);
+                if (r == 15)
+                {
+                    pcValue = value;
+                }
+                else
+                {
+                    W(r, value);
+                }
+            }
+
+            return true;
+        }
+
         Span<uint> values = stackalloc uint[16];
         for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
         {
@@ -615,14 +658,30 @@ public sealed partial class CortexM3Cpu
             return false;
         }
 
-        for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
+        ref readonly var region = ref Slot(_writeMap, address);
+        uint offset = address - region.Base;
+        if (bytes != 0 && offset < region.Limit4 && region.Limit1 - offset >= bytes
+            && (At(region.CodePages, offset >> MemoryRegion.CodePageShift) | At(region.CodePages, (offset + bytes - 1) >> MemoryRegion.CodePageShift)) == 0)
         {
-            if (!Write32(address, R(BitOperations.TrailingZeroCount(remaining))))
+            // All in one RAM array holding no decoded code (a range of at most 64 bytes spans at most two code pages).
+            ref byte target = ref At(region.Data, offset);
+            for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
             {
-                return false;
+                Unsafe.WriteUnaligned(ref target, R(BitOperations.TrailingZeroCount(remaining)));
+                target = ref Unsafe.Add(ref target, 4);
             }
+        }
+        else
+        {
+            for (uint remaining = list; remaining != 0; remaining &= remaining - 1)
+            {
+                if (!Write32(address, R(BitOperations.TrailingZeroCount(remaining))))
+                {
+                    return false;
+                }
 
-            address += 4;
+                address += 4;
+            }
         }
 
         if (d.Has(InstructionFlags.Writeback))

@@ -39,24 +39,24 @@ public sealed partial class CortexM3Cpu
             CodeBlock block = NextBlock(previous, pc);
             if (_translator is not null)
             {
+                // Translated code runs while its translator is attached.
                 CountForTranslation(block);
-            }
-
-            if (block.Compiled is { } compiled && block.Count <= budget)
-            {
-                _pc = pc;
-                _instructions += instructions;
-                instructions = 0;
-                status = compiled(this, block, out int ran);
-                budget -= ran;
-                pc = _pc;
-                previous = null;
-                if (status != Continue || _itState != 0 || !_thumb)
+                if (block.Compiled is { } compiled && block.Count <= budget)
                 {
-                    break;
-                }
+                    _pc = pc;
+                    _instructions += instructions;
+                    instructions = 0;
+                    status = compiled(this, block, out int ran);
+                    budget -= ran;
+                    pc = _pc;
+                    previous = null;
+                    if (status != Continue || _itState != 0 || !_thumb)
+                    {
+                        break;
+                    }
 
-                continue;
+                    continue;
+                }
             }
 
             int count = block.Count <= budget ? block.Count : (int)budget;
@@ -301,9 +301,8 @@ public sealed partial class CortexM3Cpu
                     case Op.AddsImm:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -320,9 +319,8 @@ public sealed partial class CortexM3Cpu
                     case Op.AddsReg:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -339,9 +337,8 @@ public sealed partial class CortexM3Cpu
                     case Op.AddsShf:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = (d.ShiftType == 0 ? Unsafe.Add(ref regs, d.Rm) << d.ShiftAmount : ShiftOperand(Unsafe.Add(ref regs, d.Rm), d.ShiftType, d.ShiftAmount));
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -414,11 +411,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.SubsImm:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~d.Imm;
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         Unsafe.Add(ref regs, d.Rd) = result & ~(uint)d.Aux;
@@ -433,11 +429,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.SubsReg:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         Unsafe.Add(ref regs, d.Rd) = result & ~(uint)d.Aux;
@@ -452,11 +447,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.SubsShf:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~(d.ShiftType == 0 ? Unsafe.Add(ref regs, d.Rm) << d.ShiftAmount : ShiftOperand(Unsafe.Add(ref regs, d.Rm), d.ShiftType, d.ShiftAmount));
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = (d.ShiftType == 0 ? Unsafe.Add(ref regs, d.Rm) << d.ShiftAmount : ShiftOperand(Unsafe.Add(ref regs, d.Rm), d.ShiftType, d.ShiftAmount));
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         Unsafe.Add(ref regs, d.Rd) = result & ~(uint)d.Aux;
@@ -661,11 +655,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.CmpImm:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~d.Imm;
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         continue;
@@ -673,11 +666,10 @@ public sealed partial class CortexM3Cpu
 
                     case Op.CmpReg:
                         {
-                        uint x = Unsafe.Add(ref regs, d.Rn), y = ~Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 1;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
-                        _overflow = ((x ^ result) & (y ^ result)) >> 31;
+                        uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
+                        uint result = x - y;
+                        _carry = x >= y ? 1u : 0u;
+                        _overflow = ((x ^ y) & (x ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
                         continue;
@@ -686,9 +678,8 @@ public sealed partial class CortexM3Cpu
                     case Op.CmnImm:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = d.Imm;
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -698,9 +689,8 @@ public sealed partial class CortexM3Cpu
                     case Op.CmnReg:
                         {
                         uint x = Unsafe.Add(ref regs, d.Rn), y = Unsafe.Add(ref regs, d.Rm);
-                        ulong sum = (ulong)x + y + 0;
-                        uint result = (uint)sum;
-                        _carry = (uint)(sum >> 32);
+                        uint result = x + y;
+                        _carry = result < x ? 1u : 0u;
                         _overflow = ((x ^ result) & (y ^ result)) >> 31;
                         _negative = result;
                         _nonZero = result;
@@ -833,6 +823,60 @@ public sealed partial class CortexM3Cpu
                     case Op.Mls:
                         {
                         Unsafe.Add(ref regs, d.Rd) = (Unsafe.Add(ref regs, d.Ra) - (Unsafe.Add(ref regs, d.Rn) * Unsafe.Add(ref regs, d.Rm))) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LslReg:
+                        {
+                        uint amount = Unsafe.Add(ref regs, d.Rm) & 0xFF;
+                        Unsafe.Add(ref regs, d.Rd) = (amount < 32 ? Unsafe.Add(ref regs, d.Rn) << (int)amount : 0) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LsrReg:
+                        {
+                        uint amount = Unsafe.Add(ref regs, d.Rm) & 0xFF;
+                        Unsafe.Add(ref regs, d.Rd) = (amount < 32 ? Unsafe.Add(ref regs, d.Rn) >> (int)amount : 0) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.AsrReg:
+                        {
+                        uint amount = Unsafe.Add(ref regs, d.Rm) & 0xFF;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)((int)Unsafe.Add(ref regs, d.Rn) >> (int)Math.Min(amount, 31u)) & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.Umull:
+                        {
+                        uint n = Unsafe.Add(ref regs, d.Rn), m = Unsafe.Add(ref regs, d.Rm);
+                        ulong product = (ulong)n * m;
+                        _cycles += LongMultiplyExtraCycles(n, m, false);
+                        Unsafe.Add(ref regs, d.Rd) = (uint)product & (d.Rd == SpIndex ? ~3u : ~0u);
+                        Unsafe.Add(ref regs, d.Ra) = (uint)(product >> 32) & (d.Ra == SpIndex ? ~3u : ~0u);
+                        continue;
+                        }
+
+                    case Op.Smull:
+                        {
+                        uint n = Unsafe.Add(ref regs, d.Rn), m = Unsafe.Add(ref regs, d.Rm);
+                        ulong product = (ulong)((long)(int)n * (int)m);
+                        _cycles += LongMultiplyExtraCycles(n, m, true);
+                        Unsafe.Add(ref regs, d.Rd) = (uint)product & (d.Rd == SpIndex ? ~3u : ~0u);
+                        Unsafe.Add(ref regs, d.Ra) = (uint)(product >> 32) & (d.Ra == SpIndex ? ~3u : ~0u);
+                        continue;
+                        }
+
+                    case Op.Udiv:
+                        {
+                        uint n = Unsafe.Add(ref regs, d.Rn), m = Unsafe.Add(ref regs, d.Rm);
+                        if (m == 0)
+                        {
+                            goto general; // the divide-by-zero trap and its result: the general path
+                        }
+
+                        _cycles += DivideCycles(n, m);
+                        Unsafe.Add(ref regs, d.Rd) = (n / m) & ~(uint)d.Aux;
                         continue;
                         }
 
@@ -1221,6 +1265,196 @@ public sealed partial class CortexM3Cpu
                         continue;
                         }
 
+                    case Op.LdrhPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrhPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrshPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(short)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrshPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load16(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(short)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrbPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrbPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrsbPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(sbyte)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.LdrsbPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        ulong value = Load8(address);
+                        if (value > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        Unsafe.Add(ref regs, d.Rd) = (uint)(sbyte)value & ~(uint)d.Aux;
+                        continue;
+                        }
+
+                    case Op.StrhPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        if (!Write16(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
+                    case Op.StrhPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        if (!Write16(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
+                    case Op.StrbPre:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn) + d.Imm;
+                        if (!Write8(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
+                    case Op.StrbPost:
+                        {
+                        uint address = Unsafe.Add(ref regs, d.Rn);
+                        if (!Write8(address, Unsafe.Add(ref regs, d.Rd)))
+                        {
+                            goto fault;
+                        }
+
+                        address += d.Imm;
+                        Unsafe.Add(ref regs, d.Rn) = d.Rn == SpIndex ? address & ~3u : address;
+                        if (_codeModified)
+                        {
+                            _codeModified = false;
+                            goto leaveAfter;
+                        }
+
+                        continue;
+                        }
+
                     case Op.Ldm:
                         {
                         if (!LoadMultiple(in d, out _))
@@ -1279,17 +1513,122 @@ public sealed partial class CortexM3Cpu
                         goto taken;
                         }
 
-                    case Op.BCond:
+                    case Op.BFollowed:
                         {
-                        if (ConditionPassed(d.Aux))
+                        continue; // the block goes on at the target
+                        }
+
+                    case Op.BEq:
+                        if (_nonZero == 0)
                         {
-                            _cycles += ThumbDecoder.BranchPenalty;
-                            nextPc = d.Imm;
-                            goto taken;
+                            goto conditionalTaken;
                         }
 
                         continue;
+
+                    case Op.BNe:
+                        if (_nonZero != 0)
+                        {
+                            goto conditionalTaken;
                         }
+
+                        continue;
+
+                    case Op.BCs:
+                        if (_carry != 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BCc:
+                        if (_carry == 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BMi:
+                        if ((int)_negative < 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BPl:
+                        if ((int)_negative >= 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BVs:
+                        if (_overflow != 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BVc:
+                        if (_overflow == 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BHi:
+                        if (_carry != 0 && _nonZero != 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BLs:
+                        if (_carry == 0 || _nonZero == 0)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BGe:
+                        if ((_negative >> 31) == _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BLt:
+                        if ((_negative >> 31) != _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BGt:
+                        if (_nonZero != 0 && (_negative >> 31) == _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
+
+                    case Op.BLe:
+                        if (_nonZero == 0 || (_negative >> 31) != _overflow)
+                        {
+                            goto conditionalTaken;
+                        }
+
+                        continue;
 
                     case Op.Cbz:
                         {
@@ -1328,6 +1667,42 @@ public sealed partial class CortexM3Cpu
                         goto interworking;
                         }
 
+                    case Op.Blx:
+                        {
+                        // BLXWritePC: interworking, but never an exception return.
+                        nextPc = Unsafe.Add(ref regs, d.Rm);
+                        Unsafe.Add(ref regs, LrIndex) = block.End | 1;
+                        _thumb = (nextPc & 1) != 0;
+                        nextPc &= ~1u;
+                        goto taken;
+                        }
+
+                    case Op.Tbb:
+                        {
+                        uint table = d.Has(InstructionFlags.BaseIsPc) ? d.Imm : Unsafe.Add(ref regs, d.Rn);
+                        ulong offset = Load8(table + Unsafe.Add(ref regs, d.Rm));
+                        if (offset > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        nextPc = d.Imm + ((uint)offset * 2);
+                        goto taken;
+                        }
+
+                    case Op.Tbh:
+                        {
+                        uint table = d.Has(InstructionFlags.BaseIsPc) ? d.Imm : Unsafe.Add(ref regs, d.Rn);
+                        ulong offset = Load16(table + (Unsafe.Add(ref regs, d.Rm) << 1));
+                        if (offset > uint.MaxValue)
+                        {
+                            goto fault;
+                        }
+
+                        nextPc = d.Imm + ((uint)offset * 2);
+                        goto taken;
+                        }
+
                     case Op.LdmPc:
                         {
                         if (!LoadMultiple(in d, out nextPc))
@@ -1345,7 +1720,7 @@ public sealed partial class CortexM3Cpu
 
                     case Op.It:
                         _itState = (byte)d.Imm;
-                        goto exitAfter;
+                        goto itBlock;
 
                     default:
                         {
@@ -1376,11 +1751,16 @@ public sealed partial class CortexM3Cpu
             }
 
         fellOff:
-            pc = block.Addresses[count];
+            pc = count == block.Count ? block.End : block.Addresses[count];
             instructions += (ulong)count;
             budget -= count;
             previous = block.Cache is null ? null : block;
             continue;
+
+        conditionalTaken:
+            _cycles += ThumbDecoder.BranchPenalty;
+            nextPc = d.Imm;
+            goto taken;
 
         interworking:
             if ((nextPc >> 28) == 0xF && _ipsr != 0)
@@ -1418,6 +1798,37 @@ public sealed partial class CortexM3Cpu
             instructions += (ulong)index;
             budget -= index;
             previous = null;
+            continue;
+
+        itBlock:
+            // The instructions an IT covers go through the IT path one by one, with the run loop's checks at each
+            // boundary (an interrupt may come between them), without leaving the fast loop.
+            index = Index(ref first, ref d) + 1;
+            pc = block.Addresses[index];
+            instructions += (ulong)index;
+            budget -= index;
+            _pc = pc;
+            _instructions += instructions;
+            instructions = 0;
+            do
+            {
+                if (_stopRequested || budget <= 0 || _cycles >= _cycleLimit || (exceptions is not null && exceptions.MayPreempt))
+                {
+                    goto leave; // the run loop takes it from here, IT block and all
+                }
+
+                status = StepInItBlock(out int executedInIt);
+                budget -= executedInIt;
+            }
+            while (status == Continue && _itState != 0);
+
+            pc = _pc;
+            previous = null;
+            if (status != Continue || !_thumb)
+            {
+                break;
+            }
+
             continue;
 
         exitAfter:
@@ -1469,6 +1880,7 @@ public sealed partial class CortexM3Cpu
 
         _pc = pc;
         _instructions += instructions;
+    leave:
         remaining = budget;
         return status;
     }

@@ -1297,12 +1297,26 @@ public sealed partial class CortexM3Cpu
                 _monitorOpen = false;
                 return StepNext;
 
-            // Branches. They end their block, so "continue" after a branch not taken leaves it.
+            // Branches. A conditional branch not taken goes on with the next instruction of its block.
             case Op.B:
+            case Op.BFollowed:
                 nextPc = d.Imm;
                 return StepBranch;
 
-            case Op.BCond:
+            case Op.BEq:
+            case Op.BNe:
+            case Op.BCs:
+            case Op.BCc:
+            case Op.BMi:
+            case Op.BPl:
+            case Op.BVs:
+            case Op.BVc:
+            case Op.BHi:
+            case Op.BLs:
+            case Op.BGe:
+            case Op.BLt:
+            case Op.BGt:
+            case Op.BLe:
                 if (ConditionPassed(d.Aux))
                 {
                     cycles += ThumbDecoder.BranchPenalty;

@@ -23,7 +23,7 @@ internal enum InstructionFlags : ushort
     /// <summary>Writes the PC: UNPREDICTABLE inside an IT block unless it is the block's last instruction.</summary>
     BranchLike = 1 << 4,
 
-    /// <summary>The decoded block ends after this instruction (control flow, state change, fault).</summary>
+    /// <summary>The decoded block ends after this instruction (unconditional control flow, state change, fault).</summary>
     EndsBlock = 1 << 5,
 
     /// <summary>LDM/STM: decrement before (else increment after).</summary>

@@ -75,7 +75,10 @@ internal enum Op : byte
     Ldrex, Ldrexb, Ldrexh, Strex, Strexb, Strexh, Clrex,
 
     // Branches. Imm holds the absolute target.
-    B, BCond, Bl, Bx, Blx, Cbz, Cbnz, Tbb, Tbh,
+    B, Bl, Bx, Blx, Cbz, Cbnz, Tbb, Tbh,
+
+    // B<cond>, one operation per condition (0000 EQ to 1101 LE, also kept in Aux) so the fast loop dispatches once.
+    BEq, BNe, BCs, BCc, BMi, BPl, BVs, BVc, BHi, BLs, BGe, BLt, BGt, BLe,
 
     /// <summary>ADD PC, Rm / MOV PC, Rm: PC = (Rm + Imm) with bit 0 cleared (ALUWritePC).</summary>
     AddToPc,
@@ -91,6 +94,9 @@ internal enum Op : byte
 
     // MOV/MOVS with an immediate LSL (1-31), LSR or ASR (1-32): the common shifts, without the generic shift dispatch.
     LslImm, LslsImm, LsrImm, LsrsImm, AsrImm, AsrsImm,
+
+    /// <summary>A B whose target the decoder went on decoding: the block continues there (the general path branches).</summary>
+    BFollowed,
 
     /// <summary>One past the last operation.</summary>
     Count,

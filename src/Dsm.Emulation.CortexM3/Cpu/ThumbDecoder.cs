@@ -122,7 +122,7 @@ internal static class ThumbDecoder
             d.Cycles = DefaultCycles(d.Op);
         }
 
-        if (d.Rd == SP && d.Op is not (Op.BCond or Op.LdrPc or Op.Mrs or Op.Msr or Op.Cps))
+        if (d.Rd == SP && !IsConditionalBranch(d.Op) && d.Op is not (Op.LdrPc or Op.Mrs or Op.Msr or Op.Cps))
         {
             // The fast loop writes results as "value & ~Aux": SP writes drop bits [1:0].
             d.Aux = 3;
@@ -134,11 +134,16 @@ internal static class ThumbDecoder
         }
     }
 
-    /// <summary>Whether a decoded block must end after an operation.</summary>
+    /// <summary>
+    /// Whether a decoded block must end after an operation. Conditional branches do not end it: the fast loop leaves
+    /// the block where one is taken, and runs on where it is not (fewer, longer blocks; exceptions are still taken
+    /// only between blocks, and a DSB/ISB with one to take still ends its block). The code cache also follows a B to
+    /// code of the same region (<see cref="Op.BFollowed"/>).
+    /// </summary>
     /// <param name="op">The operation.</param>
     internal static bool EndsBlock(Op op) => op switch
     {
-        Op.LdrPc or Op.LdmPc or Op.B or Op.BCond or Op.Bl or Op.Bx or Op.Blx or Op.Cbz or Op.Cbnz
+        Op.LdrPc or Op.LdmPc or Op.B or Op.Bl or Op.Bx or Op.Blx
             or Op.Tbb or Op.Tbh or Op.AddToPc or Op.BxConst => true,
         Op.Msr or Op.Cps or Op.It or Op.Svc or Op.Bkpt or Op.Wfi or Op.Wfe => true,
         Op.Undefined or Op.Unpredictable or Op.NoCoprocessor or Op.FetchFault or Op.Invalid => true,
@@ -271,11 +276,21 @@ internal static class ThumbDecoder
     {
         c.D.Op = op;
         c.D.Imm = (uint)(c.PcValue + offset);
-        if (op != Op.BCond)
-        {
-            c.Flag(InstructionFlags.BranchLike);
-        }
+        c.Flag(InstructionFlags.BranchLike);
     }
+
+    /// <summary>B&lt;cond&gt; with a condition 0-13 (1110 and 1111 are other encodings).</summary>
+    private static void ConditionalBranch(ref DecodeContext c, int condition, int offset)
+    {
+        c.D.Op = (Op)((int)Op.BEq + condition);
+        c.D.Imm = (uint)(c.PcValue + offset);
+        c.D.Aux = (byte)condition;
+        c.Flag(InstructionFlags.NotInIt);
+    }
+
+    /// <summary>Whether <paramref name="op"/> is a B&lt;cond&gt; (its condition in Aux).</summary>
+    /// <param name="op">The operation.</param>
+    internal static bool IsConditionalBranch(Op op) => op is >= Op.BEq and <= Op.BLe;
 
     private static int SignExtend(int value, int bits) => (value << (32 - bits)) >> (32 - bits);
 
@@ -536,9 +551,7 @@ internal static class ThumbDecoder
         }),
         P("1101 cccc iiiiiiii", "B<cond>", static (ref c) =>
         {
-            Branch(ref c, Op.BCond, SignExtend(c.F(7, 0) << 1, 9));
-            c.D.Aux = (byte)c.F(11, 8);
-            c.Flag(InstructionFlags.NotInIt);
+            ConditionalBranch(ref c, c.F(11, 8), SignExtend(c.F(7, 0) << 1, 9));
         }),
         P("11100 iiiiiiiiiii", "B", static (ref c) => Branch(ref c, Op.B, SignExtend(c.F(10, 0) << 1, 12))),
     ];
@@ -761,9 +774,7 @@ internal static class ThumbDecoder
             }
 
             int offset = (c.F(26, 26) << 20) | (c.F(11, 11) << 19) | (c.F(13, 13) << 18) | (c.F(21, 16) << 12) | (c.F(10, 0) << 1);
-            Branch(ref c, Op.BCond, SignExtend(offset, 21));
-            c.D.Aux = (byte)cond;
-            c.Flag(InstructionFlags.NotInIt);
+            ConditionalBranch(ref c, cond, SignExtend(offset, 21));
         }),
         P("11110 s iiiiiiiiii 10j1 j iiiiiiiiiii", "B.W", static (ref c) => Branch(ref c, Op.B, Branch24(ref c))),
         P("11110 s iiiiiiiiii 11j1 j iiiiiiiiiii", "BL", static (ref c) => Branch(ref c, Op.Bl, Branch24(ref c))),

@@ -45,6 +45,50 @@ public class CodeCacheTests
     }
 
     [Test]
+    public void IndirectBranchToRewrittenCodeRunsTheNewCode()
+    {
+        // "movs r0, #1; bkpt" at 0x400 runs first, so the core's table of recent blocks holds it.
+        var t = new TestCore().CodeAt(0x400, 0x2001, 0xBE00);
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(t[0], Is.EqualTo(1u));
+
+        // The host rewrites it to "movs r0, #5"; then "bx r3" at 0x200 jumps there without a chained successor.
+        t.Place(0x400, 0x2005, 0xBE00);
+        t.CodeAt(0x200, 0x4718).With(3, 0x401);
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That((t[0], t.Cpu.Pc), Is.EqualTo((5u, 0x402u)));
+
+        // After a cache clear the same jump decodes afresh.
+        t.Cpu.InvalidateCodeCache();
+        t.Place(0x400, 0x2007, 0xBE00);
+        t.Cpu.Pc = 0x200;
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(t[0], Is.EqualTo(7u));
+    }
+
+    [Test]
+    public void BlockRunsOnThroughAnUnconditionalBranchAndIsDroppedWhenItsTargetIsRewritten()
+    {
+        // 0x400: movs r0, #1; b 0x200 -- 0x200: adds r0, #2; bkpt. One block, its second part on an earlier code page.
+        var t = new TestCore();
+        t.Place(0x200, 0x3002, 0xBE00);
+        t.CodeAt(0x400, 0x2001, 0xE6FD);
+        Assert.That(t.Run(10), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That((t[0], t.Cpu.Pc, t.Cpu.Instructions), Is.EqualTo((3u, 0x202u, 3ul)));
+        var block = t.Cpu.CodeCache.Lookup(0x400);
+        Assert.That((block.Count, block.Instructions[1].Op), Is.EqualTo((4, Op.BFollowed)));
+
+        // Guest code at 0x600 rewrites "adds r0, #2" into "adds r0, #5": strh r1, [r2]; bkpt.
+        t.CodeAt(0x600, 0x8011, 0xBE00).With(1, 0x3005).With(2, 0x200);
+        Assert.That(t.Run(5), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(block.IsValid, Is.False);
+
+        t.Cpu.Pc = 0x400;
+        Assert.That(t.Run(10), Is.EqualTo(StopReason.Breakpoint));
+        Assert.That(t[0], Is.EqualTo(6u));
+    }
+
+    [Test]
     public void InvalidationIsPreciseToTheInstructionBytes()
     {
         // Code at 0x100; data stored at 0x180 shares the 256-byte page but no instruction.

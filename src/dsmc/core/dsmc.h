@@ -82,9 +82,14 @@ void dsmc_port_pause_sources(void);
 void dsmc_port_restore_io(const uint32_t *words);
 void dsmc_port_link_open(void);
 void dsmc_port_halt(dsm_session_t *session) __attribute__((noreturn));
+/* The hook fields of a port's dsmc_port_t initialiser: none, the core calls the hooks by name. */
+#define DSMC_PORT_HOOKS
 #else
 #define DSMC_PORT_FN(hook) hook
 #define DSMC_PORT_LINKAGE static
+#define DSMC_PORT_HOOKS                                                                         \
+    .acknowledge_trigger = acknowledge_trigger, .save_io = save_io, .pause_sources = pause_sources, \
+    .restore_io = restore_io, .link_open = link_open, .halt = halt,
 #endif
 
 /** The HELLO entry of the DSMC-private region (stack, session, LZ4 table): never transferred. */

@@ -513,14 +513,7 @@ const dsmc_port_t dsmc_port_mb9bf506n = {
     .region_count = 3,
     .regions = regions,
     .transport = &link,
-#ifndef DSMC_STATIC_PORT   /* else the core calls the hooks by name (dsmc.h) */
-    .acknowledge_trigger = DSMC_PORT_FN(acknowledge_trigger),
-    .save_io = DSMC_PORT_FN(save_io),
-    .pause_sources = DSMC_PORT_FN(pause_sources),
-    .restore_io = DSMC_PORT_FN(restore_io),
-    .link_open = DSMC_PORT_FN(link_open),
-    .halt = DSMC_PORT_FN(halt),
-#endif
+    DSMC_PORT_HOOKS
     .arm_trigger = arm_trigger,
 #if FLASH_OFFER_BY_CRC_UNIT
     .block_crc = block_crc,

@@ -115,12 +115,5 @@ const dsmc_port_t dsmc_port_mps2_an385 = {
     .region_count = 3,
     .regions = regions,
     .transport = &link,
-#ifndef DSMC_STATIC_PORT   /* else the core calls the hooks by name (dsmc.h) */
-    .acknowledge_trigger = DSMC_PORT_FN(acknowledge_trigger),
-    .save_io = DSMC_PORT_FN(save_io),
-    .pause_sources = DSMC_PORT_FN(pause_sources),
-    .restore_io = DSMC_PORT_FN(restore_io),
-    .link_open = DSMC_PORT_FN(link_open),
-    .halt = DSMC_PORT_FN(halt),
-#endif
+    DSMC_PORT_HOOKS
 };

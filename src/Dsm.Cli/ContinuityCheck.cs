@@ -13,8 +13,10 @@ internal static class ContinuityCheck
 
     public static Verdict Evaluate(IReadOnlyList<string> deviceLines, IReadOnlyList<string> hostLines)
     {
-        // A move in the middle of a line: the device printed its start, the host prints the rest.
-        if (deviceLines.Count > 0 && hostLines.Count > 0 && !ChecksumValid(deviceLines[^1]) && ChecksumValid(deviceLines[^1] + hostLines[0]))
+        // A move in the middle of a line: the device printed its start, the host prints the rest. The rest may be the
+        // line end alone (the move fell between the text and its end): the host's first line is then empty.
+        if (deviceLines.Count > 0 && hostLines.Count > 0 && (hostLines[0].Length == 0 || !ChecksumValid(deviceLines[^1]))
+            && ChecksumValid(deviceLines[^1] + hostLines[0]))
         {
             deviceLines = [.. deviceLines.Take(deviceLines.Count - 1), deviceLines[^1] + hostLines[0]];
             hostLines = hostLines.Skip(1).ToList();

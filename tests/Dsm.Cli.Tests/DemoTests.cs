@@ -39,6 +39,10 @@ public class DemoTests
             Assert.That(ContinuityCheck.Evaluate(device, [A(3), A(4)]).Detail, Does.Contain("jumps from 3 to 3"));
             Assert.That(ContinuityCheck.Evaluate(device, [A(4).Replace("tick=400", "tick=401", StringComparison.Ordinal)]).Detail, Does.Contain("corrupted line"));
             Assert.That(ContinuityCheck.Evaluate(device, []).Ok, Is.False, "no host line at all is a failure");
+
+            // Moved between a line's text and its end: the host prints only the line end first.
+            Assert.That(ContinuityCheck.Evaluate(device, ["", A(4)]).Ok, Is.True, "the device's last line ended on the host");
+            Assert.That(ContinuityCheck.Evaluate(device, [A(4), "", A(5)]).Detail, Does.Contain("corrupted line: ''"), "an empty line anywhere else");
         });
     }
 

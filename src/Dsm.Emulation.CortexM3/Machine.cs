@@ -27,10 +27,6 @@ namespace Dsm.Emulation.CortexM3;
 /// </summary>
 public sealed partial class Machine
 {
-    // Most cycles one instruction can take, an exception entry before it included: bounds how many instructions
-    // may run toward a deadline without passing it (the core stops after a number of instructions, not cycles).
-    private const ulong MaxCyclesPerInstruction = 32;
-
     private readonly MachineOptions _options;
     private readonly Dictionary<string, object> _devices = new(StringComparer.Ordinal);
     private readonly List<object> _deviceOrder = new();
@@ -453,13 +449,13 @@ public sealed partial class Machine
                     return StopReason.InstructionLimit;
                 }
 
-                // The core cannot stop at a cycle count, only after a number of instructions: run no more than can
-                // complete before the deadline, then single instructions up to it.
-                ulong cyclesLeft = _sliceEnd - now;
-                long count = cyclesLeft / MaxCyclesPerInstruction >= (ulong)budget ? budget : Math.Max(1, (long)(cyclesLeft / MaxCyclesPerInstruction));
+                // The core stops itself at the first instruction boundary at or past the deadline (one instruction at a
+                // time only near it). Bounding it by instruction counts instead cost a hundred short runs before every
+                // event, which made peripheral-heavy guests (a UART byte every few hundred cycles) several times slower.
+                Cpu.CycleLimit = CoreCycleAt(_sliceEnd, now);
                 trace?.Invoke(Cpu.Pc);
                 ulong before = Cpu.Instructions;
-                var reason = Cpu.Run(count);
+                var reason = Cpu.Run(budget);
                 long executed = (long)Math.Min((ulong)budget, Cpu.Instructions - before);
                 budget -= executed;
                 remaining -= executed;
@@ -471,8 +467,16 @@ public sealed partial class Machine
         }
         finally
         {
+            Cpu.CycleLimit = ulong.MaxValue;
             Scheduler.EndCoreSlice();
         }
+    }
+
+    // The core's cycle count at virtual time `time` during a core slice (virtual time follows the count), saturating.
+    private ulong CoreCycleAt(ulong time, ulong now)
+    {
+        ulong cycles = Cpu.Cycles, ahead = time - now;
+        return ahead > ulong.MaxValue - cycles ? ulong.MaxValue : cycles + ahead;
     }
 
     private void OnEarliestDeadlineChanged(ulong deadline)
@@ -480,9 +484,10 @@ public sealed partial class Machine
         if (Scheduler.InCoreSlice && deadline < _sliceEnd)
         {
             // A device scheduled an event in the middle of the slice (a register write started a transfer): the core
-            // must stop at it. Until the core honours a cycle limit itself it stops at the next block boundary.
+            // must stop at it, at the first instruction boundary at or past it.
+            ulong now = Scheduler.Now;
             _sliceEnd = deadline;
-            Cpu.RequestStop();
+            Cpu.CycleLimit = deadline > now ? CoreCycleAt(deadline, now) : Cpu.Cycles;
         }
     }
 

@@ -41,7 +41,7 @@ public sealed partial class CortexM3Cpu
             {
                 // Translated code runs while its translator is attached.
                 CountForTranslation(block);
-                if (block.Compiled is { } compiled && block.Count <= budget)
+                if (block.Compiled is { } compiled && block.Count <= budget && _cycles + block.WorstCaseCycles < _cycleLimit)
                 {
                     _pc = pc;
                     _instructions += instructions;

@@ -213,6 +213,25 @@ public class MigrationHostTests
     }
 
     [Test]
+    public async Task ASystemTheHostCannotBuildLeavesNoRecordOnDiskAndTheDeviceRunsOn()
+    {
+        await using var host = NewHost();
+        await host.StartAsync(CancellationToken.None);
+        var device = Device();
+        device = device with { CpuState = device.CpuState with { Xpsr = 1u << 24 } }; // thread mode: no DSMC handler to resume in
+        var (outcome, hostSide) = await MigrateAsync(host, device);
+
+        Assert.That(outcome, Is.Not.EqualTo(EmigrationOutcome.Moved), "the device must go on running itself");
+        Assert.That(async () => await hostSide, Throws.InstanceOf<Exception>());
+        Assert.Multiple(() =>
+        {
+            Assert.That(host.Systems, Is.Empty);
+            Assert.That(new SystemStore(_state).List(), Is.Empty, "the record written while the machine was built is removed again");
+            Assert.That(Directory.EnumerateFiles(_state, "*", SearchOption.AllDirectories).Where(f => f.Contains(".system", StringComparison.Ordinal)), Is.Empty);
+        });
+    }
+
+    [Test]
     public async Task StoppingASystemMarksItStoppedAndARestartLeavesItStopped()
     {
         await using (var host = NewHost())

@@ -190,6 +190,43 @@ public class SerialTests(bool hostInputQueue)
     }
 
     [Test]
+    public void TheChannelHearsOfAnIdleTransmitterAfterTheLastOfBackToBackBytesOnly()
+    {
+        var (h, _) = Uart(Mfs0, 0);
+        using var _h = h;
+        var line = new EventRecordingChannel();
+        h.Board.Serial[0].Attach(line);
+        h.Write(Mfs0 + 0x08, 'a', 2);
+        h.Write(Mfs0 + 0x08, 'b', 2);
+        h.Advance(FrameCycles);
+        h.Write(Mfs0 + 0x08, 'c', 2); // written while b shifts: the line never falls idle
+        h.Advance(3 * FrameCycles);
+        h.Write(Mfs0 + 0x08, 'd', 2);
+        h.Advance(FrameCycles);
+        Assert.That(line.Events, Is.EqualTo(new[] { "a", "b", "c", "idle", "d", "idle" }));
+    }
+
+    // Records what the serial port tells its channel, in order.
+    private sealed class EventRecordingChannel : IByteChannel
+    {
+        public List<string> Events { get; } = new();
+
+        public bool TryReceive(out byte value)
+        {
+            value = 0;
+            return false;
+        }
+
+        public void Send(byte value) => Events.Add(((char)value).ToString());
+
+        public void TransmitterIdle() => Events.Add("idle");
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Test]
     public void FifoChannelQueuesSixteenBytesAndSendsThemBackToBack()
     {
         var (h, line) = Uart(Mfs4, 4);

@@ -83,6 +83,13 @@ internal static class MigrationCostRunner
             {
                 Console.WriteLine($"## {link.Name}");
                 string variant = link.Baud == 115_200 ? firmware : PatchLinkBaud(firmware, link.Baud);
+                for (int round = 0; round < warmup; round++)
+                {
+                    // Warm-up sessions in the same process: the host's first session runs on unoptimised code.
+                    Console.WriteLine($"(warm-up {round + 1} of {warmup})");
+                    await DeviceProfile.PrintAsync(variant, cts.Token).ConfigureAwait(false);
+                }
+
                 await DeviceProfile.PrintAsync(variant, cts.Token).ConfigureAwait(false);
             }
 

@@ -127,14 +127,20 @@ public sealed class RegisterBank : IMmioDevice
             return register.Read(register.WidthMask);
         }
 
+        // A narrower or wider access than the register (a byte of a halfword register, a word over two byte
+        // registers): each register it overlaps, once, with the mask of its bits the access covers. Written as a
+        // plain loop: a delegate here allocated on every such access, and firmware polls some of them.
         uint result = 0;
         bool mapped = false;
-        ForEachCovered(offset, size, (reg, mask, shift) =>
+        uint next = 0;
+        while (NextCovered(offset, size, ref next) is { } reg)
         {
             mapped = true;
+            uint mask = CoveredMask(reg, offset, size);
+            int shift = ShiftFromAccess(reg, offset);
             uint value = reg.Read(mask) & mask;
             result |= shift >= 0 ? value << shift : value >> -shift;
-        });
+        }
 
         if (!mapped)
         {
@@ -155,12 +161,15 @@ public sealed class RegisterBank : IMmioDevice
         }
 
         bool mapped = false;
-        ForEachCovered(offset, size, (reg, mask, shift) =>
+        uint next = 0;
+        while (NextCovered(offset, size, ref next) is { } reg)
         {
             mapped = true;
+            uint mask = CoveredMask(reg, offset, size);
+            int shift = ShiftFromAccess(reg, offset);
             uint aligned = shift >= 0 ? value >> shift : value << -shift;
             reg.Write(aligned & mask, mask);
-        });
+        }
 
         if (!mapped)
         {
@@ -168,37 +177,42 @@ public sealed class RegisterBank : IMmioDevice
         }
     }
 
-    /// <summary>
-    /// Calls <paramref name="action"/> once per register overlapping the access, with the mask of the
-    /// register's bits the access covers and the shift from register bit 0 to access bit 0
-    /// (positive: the register lies above the access start).
-    /// </summary>
-    private void ForEachCovered(uint offset, int size, Action<Register, uint, int> action)
+    // The next register an access of size bytes at offset overlaps, each once, lowest byte first; `next` is the access
+    // byte to look at (0 at the start).
+    private Register? NextCovered(uint offset, int size, ref uint next)
     {
-        Register? previous = null;
-        for (uint i = 0; i < size; i++)
+        var previous = next == 0 ? null : At(offset + next - 1);
+        for (; next < (uint)size; next++)
         {
-            uint at = offset + i;
-            var reg = At(at);
-            if (reg is null || ReferenceEquals(reg, previous))
+            var reg = At(offset + next);
+            if (reg is not null && !ReferenceEquals(reg, previous))
             {
-                continue;
+                next++;
+                return reg;
             }
-
-            previous = reg;
-            uint mask = 0;
-            for (uint b = 0; b < reg.SizeBytes; b++)
-            {
-                uint byteAddress = reg.Offset + b;
-                if (byteAddress >= offset && byteAddress < offset + (uint)size)
-                {
-                    mask |= 0xFFu << (int)(8 * b);
-                }
-            }
-
-            action(reg, mask, (int)(8 * ((long)reg.Offset - offset)));
         }
+
+        return null;
     }
+
+    // The register's bits (in its own numbering) that an access of size bytes at offset covers.
+    private static uint CoveredMask(Register reg, uint offset, int size)
+    {
+        uint mask = 0;
+        for (uint b = 0; b < reg.SizeBytes; b++)
+        {
+            uint byteAddress = reg.Offset + b;
+            if (byteAddress >= offset && byteAddress < offset + (uint)size)
+            {
+                mask |= 0xFFu << (int)(8 * b);
+            }
+        }
+
+        return mask;
+    }
+
+    // From register bit 0 to access bit 0: positive when the register lies above the access start.
+    private static int ShiftFromAccess(Register reg, uint offset) => (int)(8 * ((long)reg.Offset - offset));
 
     private void ReportUnmapped(uint offset, int size, bool write, uint value)
     {

@@ -14,4 +14,12 @@ public interface IByteChannel : IDisposable
     /// <summary>Delivers a byte the guest transmitted to the host.</summary>
     /// <param name="value">The byte.</param>
     void Send(byte value);
+
+    /// <summary>
+    /// The transmitter has sent its last byte and nothing follows yet (the line is idle). A channel that gathers
+    /// outgoing bytes hands them on now, as a serial adapter's receive timeout does; the rest need not act.
+    /// </summary>
+    void TransmitterIdle()
+    {
+    }
 }

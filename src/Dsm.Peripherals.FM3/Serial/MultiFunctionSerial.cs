@@ -410,6 +410,10 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         if (!_shifterBusy)
         {
             _tbi.Value = 1;
+            if (_soe.IsSet)
+            {
+                Backend?.TransmitterIdle();
+            }
         }
 
         UpdateInterrupts();

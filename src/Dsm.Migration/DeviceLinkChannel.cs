@@ -25,6 +25,7 @@ internal sealed class DeviceLinkChannel : IByteChannel
     private readonly object _sendLock = new();
     private byte[] _outgoing = new byte[4096];
     private int _outgoingCount;
+    private bool _idleSignalled;
     private Socket? _socket;
     private long _sent;
     private long _receivedCount;
@@ -74,9 +75,9 @@ internal sealed class DeviceLinkChannel : IByteChannel
             }
 
             _outgoing[_outgoingCount++] = value;
-            if (_outgoingCount == SendBatch)
+            if (_outgoingCount is 1 or SendBatch)
             {
-                Monitor.Pulse(_sendLock);
+                Monitor.Pulse(_sendLock); // the first byte starts the gathering, a full batch ends it
             }
         }
 
@@ -89,6 +90,7 @@ internal sealed class DeviceLinkChannel : IByteChannel
         {
             if (_outgoingCount > 0)
             {
+                _idleSignalled = true;
                 Monitor.Pulse(_sendLock);
             }
         }
@@ -106,6 +108,15 @@ internal sealed class DeviceLinkChannel : IByteChannel
                 {
                     Monitor.Wait(_sendLock);
                 }
+
+                // Gather until the batch is full or the transmitter falls idle; a serial model that never reports
+                // idle still has its bytes forwarded, a millisecond later at most.
+                if (_outgoingCount < SendBatch && Volatile.Read(ref _disposed) == 0 && !_idleSignalled)
+                {
+                    Monitor.Wait(_sendLock, TimeSpan.FromMilliseconds(1));
+                }
+
+                _idleSignalled = false;
 
                 if (_outgoingCount == 0)
                 {

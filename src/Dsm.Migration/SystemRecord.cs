@@ -13,11 +13,14 @@ namespace Dsm.Migration;
 /// flags u8 (bit0 authenticated, bit1 push-only); nonce (u16 length + bytes); digest (u16 length + bytes);
 /// HELLO payload (u32 length + bytes, protocol encoding); CPU_STATE payload (u32 length + bytes);
 /// region count u16, then per region: kind u8, base u32, size u32, contents length u32, contents;
-/// CRC-32 (IEEE) of all preceding bytes.
+/// CRC-32 (IEEE) of all preceding bytes. Version 2 stores a flash region without its erased tail: contents
+/// shorter than the region continue with 0xFF up to its size (a 512 KiB part with a 40 KiB image then costs
+/// 40 KiB, written and made durable while the device waits for COMMITTED). Version 1 records still read.
 /// </remarks>
 public static class SystemRecord
 {
-    private const ushort Version = 1;
+    private const ushort Version = 2;
+    private const byte Erased = 0xFF;
     private static ReadOnlySpan<byte> Magic => "DSMSYS"u8;
 
     /// <summary>Serializes an arrived system.</summary>
@@ -53,8 +56,14 @@ public static class SystemRecord
                 w.Write((byte)region.Descriptor.Kind);
                 w.Write(region.Descriptor.Base);
                 w.Write(region.Descriptor.Size);
-                w.Write(region.Contents.Length);
-                w.Write(region.Contents.Span);
+                var contents = region.Contents.Span;
+                if (region.Descriptor.Kind == RegionKind.Flash)
+                {
+                    contents = contents[..(contents.LastIndexOfAnyExcept(Erased) + 1)];
+                }
+
+                w.Write(contents.Length);
+                w.Write(contents);
             }
         }
 
@@ -84,9 +93,9 @@ public static class SystemRecord
 
         var r = new SpanReader(bytes[Magic.Length..^4]);
         ushort version = r.U16();
-        if (version != Version)
+        if (version is not (1 or Version))
         {
-            throw new InvalidDataException($"System record version {version} is not supported (expected {Version}).");
+            throw new InvalidDataException($"System record version {version} is not supported (expected 1 to {Version}).");
         }
 
         try
@@ -105,7 +114,20 @@ public static class SystemRecord
                 var kind = (RegionKind)r.U8();
                 uint baseAddress = r.U32();
                 uint size = r.U32();
-                var contents = r.Bytes(r.Length32()).ToArray();
+                var kept = r.Bytes(r.Length32());
+                byte[] contents;
+                if (kind == RegionKind.Flash && kept.Length < size)
+                {
+                    // The erased tail a version 2 record leaves out.
+                    contents = GC.AllocateUninitializedArray<byte>((int)Math.Min(size, (uint)Array.MaxLength));
+                    kept.CopyTo(contents);
+                    contents.AsSpan(kept.Length).Fill(Erased);
+                }
+                else
+                {
+                    contents = kept.ToArray();
+                }
+
                 regions.Add(new RegionImage(new RegionDescriptor(kind, baseAddress, size), contents));
             }
 

@@ -237,6 +237,7 @@ public sealed class CmsdkApbUart : Mps2Peripheral
         }
 
         _backend?.Send(_transmitBuffer);
+        _backend?.TransmitterIdle(); // this model sends a byte at once: the line is idle again
         ByteTransmitted?.Invoke(_transmitBuffer, _scheduler?.Now ?? 0);
         _state.Value &= ~StateTxFull;
         if ((Control & ControlTxInterruptEnable) != 0)

@@ -1,3 +1,5 @@
+using Dsm.Protocol;
+
 namespace Dsm.Migration.Tests;
 
 public class SystemRecordTests
@@ -29,6 +31,52 @@ public class SystemRecordTests
             Assert.That(read.IsAuthenticated, Is.True);
             Assert.That(read.IsPushOnly, Is.False);
         });
+    }
+
+    [Test]
+    public void ErasedFlashPastTheLastProgrammedByteIsLeftOutAndReadsBackErased()
+    {
+        var system = TestSystems.Fm3();
+        var flash = new byte[512 * 1024];
+        flash.AsSpan().Fill(0xFF);
+        flash[0] = 0x12;
+        flash[4095] = 0x34; // the last programmed byte
+        flash[100] = 0xFF;
+        system = system with
+        {
+            Regions = [new RegionImage(new RegionDescriptor(RegionKind.Flash, 0, (uint)flash.Length), flash), .. system.Regions.Skip(1)],
+        };
+
+        var bytes = SystemRecord.Write(Guid.NewGuid(), DateTimeOffset.UnixEpoch, system);
+        var (_, _, read) = SystemRecord.Read(bytes);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(bytes, Has.Length.LessThan(4096 + 2048), "508 KiB of erased flash are not stored");
+            Assert.That(read.Regions[0].Contents.ToArray(), Is.EqualTo(flash));
+            Assert.That(read.Regions[1].Contents.ToArray(), Is.EqualTo(system.Regions[1].Contents.ToArray()));
+        });
+    }
+
+    [Test]
+    public void AVersionOneRecordWithTheWholeFlashStillReads()
+    {
+        var system = TestSystems.Fm3();
+        var flash = system.Regions[0].Contents.ToArray();
+        var v1 = VersionOne(SystemRecord.Write(Guid.NewGuid(), DateTimeOffset.UnixEpoch, system));
+
+        var (_, _, read) = SystemRecord.Read(v1);
+
+        Assert.That(read.Regions[0].Contents.ToArray(), Is.EqualTo(flash));
+    }
+
+    // The same record as version 1 wrote it: TestSystems' flash has no erased tail, so only the version and CRC differ.
+    private static byte[] VersionOne(byte[] record)
+    {
+        var copy = (byte[])record.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(6), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), Dsm.Protocol.Crc32.Compute(copy.AsSpan(0, copy.Length - 4)));
+        return copy;
     }
 
     [Test]

@@ -44,6 +44,8 @@ internal static class DeviceProfile
         var emulatedTicks = new Dictionary<string, long>();
         ulong total = 0;
         double wallMs = 0;
+        (int, int, int, TimeSpan) gcBefore = default, gcAfter = default;
+        long allocatedBefore = 0, allocatedAfter = 0;
 
         // Instructions a sample: small for the profile; DSM_PROFILE_SLICE raises it to time the emulation itself.
         int slice = int.TryParse(Environment.GetEnvironmentVariable("DSM_PROFILE_SLICE"), CultureInfo.InvariantCulture, out int n) ? n : 200;
@@ -55,6 +57,8 @@ internal static class DeviceProfile
             }
 
             device.Trigger(new DeviceTrigger.ExternalInterrupt(0));
+            gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             var wall = System.Diagnostics.Stopwatch.StartNew();
             double triggeredAt = machine.Scheduler.NowSeconds;
             double giveUp = machine.Scheduler.NowSeconds + 20.0;
@@ -86,6 +90,8 @@ internal static class DeviceProfile
             }
 
             wallMs = wall.Elapsed.TotalMilliseconds;
+            gcAfter = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            allocatedAfter = GC.GetTotalAllocatedBytes(precise: false);
 
             // The stopped device still shifts DONE out of its serial port.
             double halted = machine.Scheduler.NowSeconds;
@@ -109,7 +115,7 @@ internal static class DeviceProfile
         await probe.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         await accept.ConfigureAwait(false);
         double clock = machine.Scheduler.CoreClockHz;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DSM interrupt to halt: {total / clock * 1000:F1} ms guest time at {clock / 1e6:F0} MHz, emulated in {wallMs:F1} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DSM interrupt to halt: {total / clock * 1000:F1} ms guest time at {clock / 1e6:F0} MHz, emulated in {wallMs:F1} ms; garbage collections meanwhile (gen 0/1/2): {gcAfter.Item1 - gcBefore.Item1}/{gcAfter.Item2 - gcBefore.Item2}/{gcAfter.Item3 - gcBefore.Item3}, paused {(gcAfter.Item4 - gcBefore.Item4).TotalMilliseconds:F1} ms, {(allocatedAfter - allocatedBefore) / 1024} KiB allocated"));
         // Host time spent inside machine.Run for each function's samples: below 1x real time a function is emulated
         // slower than the device would run it (the sample's own overhead included).
         Console.WriteLine("| Function | Guest ms | Share | Host ms emulating | Real-time factor |");

@@ -26,8 +26,8 @@ internal static class HostStepTimings
         {
             var store = new SystemStore(directory);
             Console.WriteLine();
-            Console.WriteLine("| SRAM KiB | Protocol in memory ms | Build machine ms | Serialise record ms | Durable record + state ms | Durable state ms | Record bytes |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| SRAM KiB | Protocol in memory ms | Build machine ms | Serialise record ms | Durable record + state ms | Durable state ms | Record bytes | Protocol allocates KiB | Build allocates KiB |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (int kib in sizes)
             {
                 var image = SyntheticSystem.Image(kib, elf);
@@ -38,15 +38,20 @@ internal static class HostStepTimings
                 var record = new List<double>();
                 var state = new List<double>();
                 int recordBytes = 0;
+                long protocolAllocated = 0, buildAllocated = 0;
                 for (int round = 0; round < rounds + 2; round++)
                 {
                     var capture = new CapturingStore();
+                    long a0 = GC.GetTotalAllocatedBytes(precise: true);
                     long t = Stopwatch.GetTimestamp();
                     await InMemorySessionAsync(image, images, capture, ct).ConfigureAwait(false);
                     var system = capture.System!;
                     long t1 = Stopwatch.GetTimestamp();
+                    long a1 = GC.GetTotalAllocatedBytes(precise: true);
                     var machine = SystemImporter.Build(system, board, new MachineOptions { PacingMode = PacingMode.RealTime }, null);
                     long t2 = Stopwatch.GetTimestamp();
+                    long a2 = GC.GetTotalAllocatedBytes(precise: true);
+                    (protocolAllocated, buildAllocated) = (a1 - a0, a2 - a1);
                     var id = Guid.NewGuid();
                     byte[] bytes = SystemRecord.Write(id, DateTimeOffset.UtcNow, system);
                     long t3 = Stopwatch.GetTimestamp();
@@ -68,7 +73,7 @@ internal static class HostStepTimings
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {kib} | {Median(protocol):F2} | {Median(build):F2} | {Median(serialise):F2} | {Median(record):F2} | {Median(state):F2} | {recordBytes:N0} |"));
+                    $"| {kib} | {Median(protocol):F2} | {Median(build):F2} | {Median(serialise):F2} | {Median(record):F2} | {Median(state):F2} | {recordBytes:N0} | {protocolAllocated / 1024:N0} | {buildAllocated / 1024:N0} |"));
             }
         }
         finally

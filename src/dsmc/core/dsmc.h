@@ -64,9 +64,10 @@ typedef struct dsmc_port {
     /** Sets up the trigger source (pin edge, timer, watchdog interrupt) at dsmc_init; NULL if none is needed. */
     void (*arm_trigger)(void);
 #if DSM_HAS_FLASH_DIFF && DSM_HAS_BACKCHANNEL
-    /** Optional: a flash block's CRC-32 by the part's CRC unit (saved and restored around use), for
+    /** Optional: a flash block's CRC-32 by the part's CRC unit, fed in pieces (dsm_config_t.block_crc:
+     *  DSM_CRC_START saves the application's unit state, DSM_CRC_END returns the CRC and restores it), for
      *  the flash offer; NULL: software. */
-    uint32_t (*block_crc)(const uint8_t *data, uint32_t len);
+    uint32_t (*block_crc)(const uint8_t *data, uint32_t len, uint32_t op);
 #endif
 } dsmc_port_t;
 

@@ -127,10 +127,15 @@ typedef struct dsm_config {
     uint8_t region_count;
     uint8_t key_len;               /* <= DSM_MAX_KEY */
     uint8_t max_retries;           /* repeats of HELLO / COMMIT / NACK before giving up */
-    /* Optional: the CRC-32 (as dsm_crc32_update, final xor included) of a flash block, by a hardware
-     * CRC unit; NULL computes it in software. */
-    uint32_t (*block_crc)(const uint8_t *data, uint32_t len);
+    /* Optional: a flash block's CRC-32 by a hardware CRC unit, fed in pieces (the session sends the previous
+     * block's CRC between them): DSM_CRC_START first begins a CRC-32 (saving what the application had in the
+     * unit), DSM_CRC_END last returns the CRC-32 of all pieces (as dsm_crc32_update, final xor included) and puts
+     * the application's state back; other calls return 0. NULL computes it in software. */
+    uint32_t (*block_crc)(const uint8_t *data, uint32_t len, uint32_t op);
 } dsm_config_t;
+
+#define DSM_CRC_START 1u
+#define DSM_CRC_END 2u
 
 typedef char dsm_config_layout_check[
     (offsetof(dsm_config_t, resume_address) == DSM_DEVICE_ID_SIZE + 8) ? 1 : -1];

@@ -308,18 +308,25 @@ static const dsm_transport_t link = { 0, link_put, 0 };
 #define FLASH_OFFER_BY_CRC_UNIT 0
 #endif
 #if FLASH_OFFER_BY_CRC_UNIT
-/* A flash block's CRC-32 by the CRC unit (about 1 cycle a byte against about 12 for the nibble table).
- * The application may be using the unit: its control, seed and running remainder are put back. The
- * remainder is read with the result transforms off (CRCR then shows it as is) and reloaded via CRCINIT. */
-static uint32_t block_crc(const uint8_t *data, uint32_t len)
+/* A flash block's CRC-32 by the CRC unit (about 1 cycle a byte against about 12 for the nibble table), fed
+ * in pieces (DSM_CRC_START ... DSM_CRC_END). The application may be using the unit: its control, seed and
+ * running remainder are kept from the first piece and put back after the last. The remainder is read with
+ * the result transforms off (CRCR then shows it as is) and reloaded via CRCINIT. */
+static uint32_t crc_unit_saved[3] __attribute__((section(".dsmc_private.crc")));   /* CRCCR, CRCINIT, remainder */
+
+static uint32_t block_crc(const uint8_t *data, uint32_t len, uint32_t op)
 {
-    uint32_t cr = REG8(CRC_BASE + CRC_CR), seed = REG32(CRC_BASE + CRC_INIT), remainder, crc;
-    REG8(CRC_BASE + CRC_CR) = (uint8_t)(cr & CRCCR_CRC32);
-    remainder = REG32(CRC_BASE + CRC_R);
-    REG32(CRC_BASE + CRC_INIT) = 0xFFFFFFFFu;
-    REG8(CRC_BASE + CRC_CR) = CRCCR_STANDARD_CRC32;
-    /* Four words a turn (one LDM): the loop overhead was half of 13 ms per 512 KiB offer. Flash blocks are
-     * word aligned. */
+    uint32_t *saved = crc_unit_saved, crc = 0;
+    if (op & DSM_CRC_START) {
+        saved[0] = REG8(CRC_BASE + CRC_CR);
+        saved[1] = REG32(CRC_BASE + CRC_INIT);
+        REG8(CRC_BASE + CRC_CR) = (uint8_t)(saved[0] & CRCCR_CRC32);
+        saved[2] = REG32(CRC_BASE + CRC_R);
+        REG32(CRC_BASE + CRC_INIT) = 0xFFFFFFFFu;
+        REG8(CRC_BASE + CRC_CR) = CRCCR_STANDARD_CRC32;
+    }
+    /* Four words a turn (one LDM): the loop overhead was half of 13 ms per 512 KiB offer. Flash blocks and
+     * every piece but a block's last are whole words. */
     for (; len >= 16u; len -= 16u, data += 16) {
         const uint32_t *w = (const uint32_t *)(const void *)data;
         uint32_t a = w[0], b = w[1], c = w[2], d = w[3];
@@ -331,11 +338,14 @@ static uint32_t block_crc(const uint8_t *data, uint32_t len)
     for (; len >= 4u; len -= 4u, data += 4)
         REG32(CRC_BASE + CRC_IN) = *(const uint32_t *)(const void *)data;
     while (len--) REG8(CRC_BASE + CRC_IN) = *data++;
-    crc = REG32(CRC_BASE + CRC_R);
-    REG32(CRC_BASE + CRC_INIT) = remainder;
-    REG8(CRC_BASE + CRC_CR) = (uint8_t)((cr & CRCCR_CRC32) | CRCCR_INIT);
-    REG32(CRC_BASE + CRC_INIT) = seed;
-    REG8(CRC_BASE + CRC_CR) = (uint8_t)cr;
+    if (op & DSM_CRC_END) {
+        uint32_t cr = saved[0];
+        crc = REG32(CRC_BASE + CRC_R);
+        REG32(CRC_BASE + CRC_INIT) = saved[2];
+        REG8(CRC_BASE + CRC_CR) = (uint8_t)((cr & CRCCR_CRC32) | CRCCR_INIT);
+        REG32(CRC_BASE + CRC_INIT) = saved[1];
+        REG8(CRC_BASE + CRC_CR) = (uint8_t)cr;
+    }
     return crc;
 }
 #endif

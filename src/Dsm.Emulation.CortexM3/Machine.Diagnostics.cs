@@ -16,7 +16,7 @@ public sealed partial class Machine
     public string DescribeState()
     {
         var text = new StringBuilder();
-        AppendState(text, null);
+        AppendState(text, CaptureCore(null), null);
         return text.ToString();
     }
 
@@ -25,7 +25,20 @@ public sealed partial class Machine
     /// <returns>The description or null.</returns>
     public string? DescribeAddress(uint address) => Image?.DescribeAddress(address);
 
-    private string DescribeStop(StopReason reason, CpuFault? fault)
+    private string DescribeStop(StopReason reason, CpuFault? fault) => FormatStop(reason, CaptureCore(fault), fault);
+
+    /// <summary>
+    /// The stop report of <see cref="DescribeStop"/>, formatted only when asked for: the core's state is captured now
+    /// (a few hundred bytes) instead of a report of kilobytes being built after every slice of a long run.
+    /// </summary>
+    private Func<string> DescribeStopLater(StopReason reason)
+    {
+        var core = CaptureCore(null);
+        string? report = null;
+        return () => report ??= FormatStop(reason, core, null);
+    }
+
+    private string FormatStop(StopReason reason, CoreSnapshot core, CpuFault? fault)
     {
         var text = new StringBuilder();
         text.Append(reason switch
@@ -39,7 +52,7 @@ public sealed partial class Machine
             _ => $"The core stopped: {reason}.",
         });
         text.AppendLine();
-        AppendState(text, fault);
+        AppendState(text, core, fault);
         return text.ToString();
     }
 
@@ -77,21 +90,65 @@ public sealed partial class Machine
         return Bus.TryPeek(address, bytes) ? bytes[0].ToString("X2", CultureInfo.InvariantCulture) : "??";
     }
 
-    private void AppendState(StringBuilder text, CpuFault? fault)
+    // What a report shows of the core, read at one instant.
+    private sealed class CoreSnapshot
+    {
+        public required uint Pc { get; init; }
+        public required string Instruction { get; init; }
+        public required uint Lr { get; init; }
+        public (uint Pc, uint Lr)? Stacked { get; init; }
+        public required uint[] R { get; init; }
+        public required uint Sp { get; init; }
+        public required uint Msp { get; init; }
+        public required uint Psp { get; init; }
+        public required uint Control { get; init; }
+        public required uint Xpsr { get; init; }
+        public required uint Primask { get; init; }
+        public required uint Faultmask { get; init; }
+        public required uint Basepri { get; init; }
+        public required ulong Instructions { get; init; }
+        public required ulong Cycles { get; init; }
+    }
+
+    private CoreSnapshot CaptureCore(CpuFault? fault)
     {
         uint pc = fault?.Pc ?? Cpu.Pc;
-        text.AppendLine(CultureInfo.InvariantCulture, $"  pc   0x{pc:X8}  {DescribeAddress(pc) ?? "(no symbol)"}  instruction {DescribeInstruction(pc, fault)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  lr   0x{Cpu.Lr:X8}  {DescribeAddress(Cpu.Lr) ?? "(no symbol)"}");
+        (uint, uint)? stacked = null;
         if (Cpu.HandlerMode && (Cpu.Lr >> 28) == 0xF)
         {
             // LR is an EXC_RETURN: the interrupted context's PC and LR are in the frame on the stack it names.
             uint frame = (Cpu.Lr & 4) != 0 ? Cpu.Psp : Cpu.Msp;
             if (Bus.TryRead(frame + 24, 4, out uint stackedPc) && Bus.TryRead(frame + 20, 4, out uint stackedLr))
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  stacked pc 0x{stackedPc:X8}  {DescribeAddress(stackedPc) ?? "(no symbol)"}");
-                text.AppendLine(CultureInfo.InvariantCulture, $"  stacked lr 0x{stackedLr:X8}  {DescribeAddress(stackedLr) ?? "(no symbol)"}");
+                stacked = (stackedPc, stackedLr);
             }
         }
+
+        var r = new uint[13];
+        for (int n = 0; n < r.Length; n++)
+        {
+            r[n] = Cpu.GetRegister(n);
+        }
+
+        return new CoreSnapshot
+        {
+            Pc = pc, Instruction = DescribeInstruction(pc, fault), Lr = Cpu.Lr, Stacked = stacked, R = r, Sp = Cpu.Sp, Msp = Cpu.Msp, Psp = Cpu.Psp,
+            Control = Cpu.Control, Xpsr = Cpu.Xpsr, Primask = Cpu.Primask, Faultmask = Cpu.Faultmask, Basepri = Cpu.Basepri,
+            Instructions = Cpu.Instructions, Cycles = Cpu.Cycles,
+        };
+    }
+
+    private void AppendState(StringBuilder text, CoreSnapshot core, CpuFault? fault)
+    {
+        _ = fault; // the instruction of a fault was taken from it at capture
+        text.AppendLine(CultureInfo.InvariantCulture, $"  pc   0x{core.Pc:X8}  {DescribeAddress(core.Pc) ?? "(no symbol)"}  instruction {core.Instruction}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  lr   0x{core.Lr:X8}  {DescribeAddress(core.Lr) ?? "(no symbol)"}");
+        if (core.Stacked is var (stackedPc, stackedLr))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  stacked pc 0x{stackedPc:X8}  {DescribeAddress(stackedPc) ?? "(no symbol)"}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  stacked lr 0x{stackedLr:X8}  {DescribeAddress(stackedLr) ?? "(no symbol)"}");
+        }
+
         for (int row = 0; row < 4; row++)
         {
             text.Append(' ');
@@ -103,16 +160,15 @@ public sealed partial class Machine
                     break;
                 }
 
-                text.Append(CultureInfo.InvariantCulture, $" {"r" + n,-4} 0x{Cpu.GetRegister(n):X8}");
+                text.Append(CultureInfo.InvariantCulture, $" {"r" + n,-4} 0x{core.R[n]:X8}");
             }
 
             text.AppendLine();
         }
 
-        uint xpsr = Cpu.Xpsr;
-        text.AppendLine(CultureInfo.InvariantCulture, $"  sp   0x{Cpu.Sp:X8}  msp 0x{Cpu.Msp:X8}  psp 0x{Cpu.Psp:X8}  control 0x{Cpu.Control:X}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  xpsr 0x{xpsr:X8}  {DescribeXpsr(xpsr)}  primask {Cpu.Primask}  faultmask {Cpu.Faultmask}  basepri 0x{Cpu.Basepri:X2}");
-        text.Append(CultureInfo.InvariantCulture, $"  after {Cpu.Instructions} instructions, {Cpu.Cycles} cycles");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  sp   0x{core.Sp:X8}  msp 0x{core.Msp:X8}  psp 0x{core.Psp:X8}  control 0x{core.Control:X}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  xpsr 0x{core.Xpsr:X8}  {DescribeXpsr(core.Xpsr)}  primask {core.Primask}  faultmask {core.Faultmask}  basepri 0x{core.Basepri:X2}");
+        text.Append(CultureInfo.InvariantCulture, $"  after {core.Instructions} instructions, {core.Cycles} cycles");
         if (Image is not null)
         {
             text.Append(CultureInfo.InvariantCulture, $"; image {Image.SourceName}, build-id {Image.BuildIdHex ?? "none"}");

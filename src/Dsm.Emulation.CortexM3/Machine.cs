@@ -260,7 +260,8 @@ public sealed partial class Machine
             Cycles = Cpu.Cycles - startCycles,
             Elapsed = stopwatch.Elapsed,
             Fault = fault,
-            FaultDescription = abnormal ? DescribeStop(reason, fault) : null,
+            FaultDescription = abnormal && reason is not (StopReason.InstructionLimit or StopReason.StopRequested) ? DescribeStop(reason, fault) : null,
+            DescribeWhenRead = abnormal && reason is (StopReason.InstructionLimit or StopReason.StopRequested) ? DescribeStopLater(reason) : null,
         };
     }
 

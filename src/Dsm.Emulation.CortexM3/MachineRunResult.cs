@@ -26,11 +26,25 @@ public sealed record RunResult
     /// <summary>The fault that stopped the core (for <see cref="Cpu.StopReason.Fault"/> and <see cref="Cpu.StopReason.Lockup"/>), else null.</summary>
     public CpuFault? Fault { get; init; }
 
+    private readonly Func<string>? _describe;
+    private string? _description;
+
     /// <summary>
     /// A readable multi-line report of the core's state (registers, xPSR, the instruction, symbols) when the
-    /// run ended other than by a guest exit or cancellation; otherwise null.
+    /// run ended other than by a guest exit or cancellation; otherwise null. It shows the state at the end of the
+    /// run even when read later.
     /// </summary>
-    public string? FaultDescription { get; init; }
+    public string? FaultDescription
+    {
+        get => _description ??= _describe?.Invoke();
+        init => _description = value;
+    }
+
+    /// <summary>Builds <see cref="FaultDescription"/> when first read (a run that merely used up its budget, the usual end of one slice of many).</summary>
+    internal Func<string>? DescribeWhenRead
+    {
+        init => _describe = value;
+    }
 
     /// <summary>Whether the guest exited through semihosting.</summary>
     public bool Exited => ExitCode is not null;

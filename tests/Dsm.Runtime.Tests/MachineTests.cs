@@ -207,6 +207,24 @@ public class MachineTests
     }
 
     [Test]
+    public void ARunsReportShowsItsOwnEndEvenWhenReadAfterTheMachineRanOn()
+    {
+        var machine = Machine.Create(TestSupport.SmallBoard, new MachineOptions { SliceInstructions = 7 });
+        TestSupport.LoadProgram(machine.Bus, [TestSupport.Nop, TestSupport.BranchToSelf]);
+        machine.Reset();
+
+        var first = machine.Run(1000);
+        machine.Run(500);
+        var second = machine.Run(250);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.FaultDescription, Does.Contain("after 1000 instructions"));
+            Assert.That(second.FaultDescription, Does.Contain("after 1750 instructions"));
+        });
+    }
+
+    [Test]
     public void InstructionLimitStopsARunAndReportsTheState()
     {
         var machine = Machine.Create(TestSupport.SmallBoard, new MachineOptions { SliceInstructions = 7 });

@@ -15,17 +15,21 @@ internal sealed class DeviceLinkChannel : IByteChannel
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 
-    // Bytes gathered before the sender is woken while the transmitter stays busy: 0.64 ms at 1 Mbaud.
+    // Bytes gathered before they are sent while the transmitter stays busy: 0.64 ms at 1 Mbaud.
     private const int SendBatch = 64;
+
+    // A serial model that never reports its transmitter idle still has its bytes forwarded this much later.
+    private static readonly TimeSpan FlushFallback = TimeSpan.FromMilliseconds(1);
     private readonly ConcurrentQueue<byte> _received = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
     private readonly Task _loop;
-    private readonly Thread _sender;
-    private readonly object _sendLock = new();
+    private readonly Timer _fallback;
+    private readonly object _gatherLock = new();
+    private readonly object _sendOrder = new();
     private byte[] _outgoing = new byte[4096];
+    private byte[] _sending = new byte[4096];
     private int _outgoingCount;
-    private bool _idleSignalled;
     private Socket? _socket;
     private long _sent;
     private long _receivedCount;
@@ -36,8 +40,7 @@ internal sealed class DeviceLinkChannel : IByteChannel
     {
         _logger = logger;
         _loop = Task.Run(() => ConnectLoopAsync(host, port, _stop.Token));
-        _sender = new Thread(SendLoop) { IsBackground = true, Name = "dsm-device-link-tx" };
-        _sender.Start();
+        _fallback = new Timer(_ => Flush(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
     /// <summary>Bytes handed to a connected host.</summary>
@@ -64,10 +67,11 @@ internal sealed class DeviceLinkChannel : IByteChannel
             return; // no host: the byte is lost on the line
         }
 
-        // Gathered and handed to the sender thread when the transmitter falls idle (a frame's end) or a batch is full,
-        // as a serial adapter forwards its FIFO. A system call per byte took most of a core at 1-4 Mbaud (a byte every
-        // 2.5-10 µs) and delayed the host's answers by milliseconds.
-        lock (_sendLock)
+        // Gathered and written in one call when the transmitter falls idle (a frame's end) or a batch is full, as a
+        // serial adapter forwards its FIFO. A system call per byte took most of a core at 1-4 Mbaud (a byte every
+        // 2.5-10 µs); a sender thread of its own waited milliseconds for a core on a busy host.
+        bool full;
+        lock (_gatherLock)
         {
             if (_outgoingCount == _outgoing.Length)
             {
@@ -75,62 +79,48 @@ internal sealed class DeviceLinkChannel : IByteChannel
             }
 
             _outgoing[_outgoingCount++] = value;
-            if (_outgoingCount is 1 or SendBatch)
+            full = _outgoingCount >= SendBatch;
+            if (_outgoingCount == 1 && !full)
             {
-                Monitor.Pulse(_sendLock); // the first byte starts the gathering, a full batch ends it
+                _fallback.Change(FlushFallback, Timeout.InfiniteTimeSpan);
             }
         }
 
         Interlocked.Increment(ref _sent);
-    }
-
-    public void TransmitterIdle()
-    {
-        lock (_sendLock)
+        if (full)
         {
-            if (_outgoingCount > 0)
-            {
-                _idleSignalled = true;
-                Monitor.Pulse(_sendLock);
-            }
+            Flush();
         }
     }
 
-    private void SendLoop()
+    public void TransmitterIdle() => Flush();
+
+    // Writes what has gathered. Callers: the emulation thread (idle, full batch) and the fallback timer.
+    private void Flush()
     {
-        var batch = new byte[_outgoing.Length];
-        while (true)
+        lock (_sendOrder)
         {
             int count;
-            lock (_sendLock)
+            lock (_gatherLock)
             {
-                while (_outgoingCount == 0 && Volatile.Read(ref _disposed) == 0)
-                {
-                    Monitor.Wait(_sendLock);
-                }
-
-                // Gather until the batch is full or the transmitter falls idle; a serial model that never reports
-                // idle still has its bytes forwarded, a millisecond later at most.
-                if (_outgoingCount < SendBatch && Volatile.Read(ref _disposed) == 0 && !_idleSignalled)
-                {
-                    Monitor.Wait(_sendLock, TimeSpan.FromMilliseconds(1));
-                }
-
-                _idleSignalled = false;
-
-                if (_outgoingCount == 0)
-                {
-                    return; // disposed with nothing left to send
-                }
-
-                (batch, _outgoing) = (_outgoing, batch.Length >= _outgoing.Length ? batch : new byte[_outgoing.Length]);
                 count = _outgoingCount;
+                if (count == 0)
+                {
+                    return;
+                }
+
+                if (_sending.Length < _outgoing.Length)
+                {
+                    _sending = new byte[_outgoing.Length];
+                }
+
+                (_sending, _outgoing) = (_outgoing, _sending);
                 _outgoingCount = 0;
             }
 
             try
             {
-                Volatile.Read(ref _socket)?.Send(batch.AsSpan(0, count));
+                Volatile.Read(ref _socket)?.Send(_sending.AsSpan(0, count));
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -211,12 +201,8 @@ internal sealed class DeviceLinkChannel : IByteChannel
         }
 
         _stop.Cancel();
-        lock (_sendLock)
-        {
-            Monitor.Pulse(_sendLock); // the sender writes what is left, then ends
-        }
-
-        _sender.Join(TimeSpan.FromSeconds(1));
+        _fallback.Dispose();
+        Flush(); // what the transmitter sent last
         Volatile.Read(ref _socket)?.Dispose();
         try
         {

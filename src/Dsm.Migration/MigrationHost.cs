@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Dsm.Emulation.CortexM3;
+using Dsm.Emulation.CortexM3.Boards;
 using Dsm.Emulation.CortexM3.Timing;
 using Dsm.Protocol;
 using Microsoft.Extensions.Logging;
@@ -439,11 +440,33 @@ public sealed class MigrationHost : IAsyncDisposable
     private MigrationException UnknownBoard(string boardId) =>
         new($"Board '{boardId}' is not known to this host (known: {string.Join(", ", _options.Boards.BoardIds)}).");
 
-    private HostedSystem Build(Guid id, DateTimeOffset receivedAt, EmigratedSystem system)
+    // A machine for a system of this board, not yet loaded: built at COMMIT, or ahead while the system streams in.
+    private sealed record BlankMachine(BoardDefinition Board, GuestConsole Console, Machine Machine);
+
+    private BlankMachine CreateBlankMachine(string boardId)
     {
-        var board = _options.Boards.Create(system.Hello.BoardId) ?? throw UnknownBoard(system.Hello.BoardId);
+        var board = _options.Boards.Create(boardId) ?? throw UnknownBoard(boardId);
         var console = new GuestConsole();
-        var machine = SystemImporter.Build(system, board, new MachineOptions { StandardOutput = console, PacingMode = PacingMode.RealTime, TimeProvider = _options.TimeProvider }, _loggers);
+        var machine = Machine.Create(board, new MachineOptions { StandardOutput = console, PacingMode = PacingMode.RealTime, TimeProvider = _options.TimeProvider }, _loggers);
+        return new BlankMachine(board, console, machine);
+    }
+
+    private HostedSystem Build(Guid id, DateTimeOffset receivedAt, EmigratedSystem system, BlankMachine? prepared = null)
+    {
+        var blank = prepared is not null && string.Equals(prepared.Board.Name, system.Hello.BoardId, StringComparison.OrdinalIgnoreCase)
+            ? prepared
+            : CreateBlankMachine(system.Hello.BoardId);
+        var (board, console, machine) = blank;
+        try
+        {
+            SystemImporter.LoadInto(system, board, machine);
+        }
+        catch
+        {
+            MachineResources.Release(machine);
+            throw;
+        }
+
         machine.Bus.ShareReadOnlyMemory(_sharedFlash);
         var firmware = _images.Find(system.Hello.BuildId.Span);
         var hosted = new HostedSystem(id, machine, console, system.Hello.BoardId, system.Hello.BuildId.IsEmpty ? null : Convert.ToHexStringLower(system.Hello.BuildId.Span),
@@ -510,8 +533,39 @@ public sealed class MigrationHost : IAsyncDisposable
     }
 
     // The receiver's view of the host: builds and stores the system before COMMITTED, records COMMITTED.
-    private sealed class Arrival(MigrationHost host) : IEmigratedSystemStore, ICommitObserver
+    private sealed class Arrival(MigrationHost host) : IEmigratedSystemStore, ICommitObserver, ISessionPreparer
     {
+        // The machine built while the system streams in (off the path between COMMIT and COMMITTED); null when none.
+        private Task<BlankMachine?>? _prepared;
+
+        public void Prepare(HelloMessage hello)
+        {
+            if (!host._options.Boards.BoardIds.Contains(hello.BoardId, StringComparer.OrdinalIgnoreCase))
+            {
+                return; // StoreAsync turns the system away
+            }
+
+            _prepared = Task.Run(() =>
+            {
+                try
+                {
+                    return host.CreateBlankMachine(hello.BoardId);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    host._logger.LogWarning("Building a machine ahead for board {Board} failed ({Reason}); it is built at COMMIT", hello.BoardId, ex.Message);
+                    return null;
+                }
+            });
+        }
+
+        // The machine built ahead, handed over once (null if none or it failed).
+        private async Task<BlankMachine?> TakePreparedAsync()
+        {
+            var prepared = Interlocked.Exchange(ref _prepared, null);
+            return prepared is null ? null : await prepared.ConfigureAwait(false);
+        }
+
         public HostedSystem? Hosted { get; private set; }
 
         public DateTimeOffset StoredAt { get; private set; }
@@ -530,7 +584,7 @@ public sealed class MigrationHost : IAsyncDisposable
             HostedSystem hosted;
             try
             {
-                hosted = host.Build(id, receivedAt, system);
+                hosted = host.Build(id, receivedAt, system, await TakePreparedAsync().ConfigureAwait(false));
             }
             catch
             {
@@ -597,6 +651,12 @@ public sealed class MigrationHost : IAsyncDisposable
         // never run. After COMMITTED the device may have stopped: the system stays, held for an operator.
         public void Discard()
         {
+            if (Interlocked.Exchange(ref _prepared, null) is { } prepared)
+            {
+                // Built ahead for a session that failed before storing: released once built.
+                _ = prepared.ContinueWith(t => { if (t.Result is { } blank) MachineResources.Release(blank.Machine); }, TaskScheduler.Default);
+            }
+
             if (Hosted is { } hosted && !_committedSent)
             {
                 host._systems.TryRemove(hosted.Id, out _);

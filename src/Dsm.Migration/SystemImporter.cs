@@ -37,6 +37,24 @@ public static class SystemImporter
         }
     }
 
+    /// <summary>
+    /// Loads <paramref name="system"/> into <paramref name="machine"/>, a machine of <paramref name="board"/> fresh from
+    /// <see cref="Machine.Create"/> (built ahead, while the system streamed in). The machine is left to the caller
+    /// when the system does not fit.
+    /// </summary>
+    /// <param name="system">The received system.</param>
+    /// <param name="board">The board the machine was created from.</param>
+    /// <param name="machine">The machine, not yet run.</param>
+    /// <exception cref="MigrationException">The system does not fit the board or its CPU state is inconsistent.</exception>
+    public static void LoadInto(EmigratedSystem system, BoardDefinition board, Machine machine)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(board);
+        ArgumentNullException.ThrowIfNull(machine);
+        Validate(system, board);
+        Load(machine, system);
+    }
+
     /// <summary>Checks that a system can be hosted on a board before anything is built.</summary>
     /// <param name="system">The received system.</param>
     /// <param name="board">The board.</param>

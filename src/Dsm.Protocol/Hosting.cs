@@ -22,6 +22,18 @@ public interface IEmigratedSystemStore
 }
 
 /// <summary>
+/// Optionally implemented by an <see cref="IEmigratedSystemStore"/> that prepares for a system while its memory
+/// streams in (building the machine that will host it, say), so that less is left for the device's wait between
+/// COMMIT and COMMITTED. The receiver calls it once per session, when it has accepted the HELLO.
+/// </summary>
+public interface ISessionPreparer
+{
+    /// <summary>A session was accepted; <see cref="IEmigratedSystemStore.StoreAsync"/> may follow. Must return at once (start work in the background) and never throw.</summary>
+    /// <param name="hello">The device's HELLO.</param>
+    void Prepare(HelloMessage hello);
+}
+
+/// <summary>
 /// Optionally implemented by an <see cref="IEmigratedSystemStore"/> that wants to record that COMMITTED went
 /// out: after that instant the device normally stops, so a host that restarts must resume the system even if
 /// DONE never arrived.

@@ -268,6 +268,7 @@ public sealed class MigrationReceiver
 
             _phase = _diff ? Phase.Offers : Phase.Blocks;
             SkipCompletedRegions();
+            (_owner._store as ISessionPreparer)?.Prepare(_hello);
         }
 
         private async Task CheckPolicyAsync(CancellationToken ct)

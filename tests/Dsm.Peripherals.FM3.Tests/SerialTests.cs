@@ -190,7 +190,7 @@ public class SerialTests(bool hostInputQueue)
     }
 
     [Test]
-    public void TheChannelHearsOfAnIdleTransmitterAfterTheLastOfBackToBackBytesOnly()
+    public void TheChannelHearsOfAnIdleLineFourFramesAfterTheLastByteAndNotInShorterPauses()
     {
         var (h, _) = Uart(Mfs0, 0);
         using var _h = h;
@@ -200,10 +200,14 @@ public class SerialTests(bool hostInputQueue)
         h.Write(Mfs0 + 0x08, 'b', 2);
         h.Advance(FrameCycles);
         h.Write(Mfs0 + 0x08, 'c', 2); // written while b shifts: the line never falls idle
-        h.Advance(3 * FrameCycles);
+        h.Advance(2 * FrameCycles + 4 * FrameCycles - 1);
+        Assert.That(line.Events, Is.EqualTo(new[] { "a", "b", "c" }), "c went out at 3 frames; idle is told at 7");
+        h.Advance(1 + FrameCycles);
         h.Write(Mfs0 + 0x08, 'd', 2);
-        h.Advance(FrameCycles);
-        Assert.That(line.Events, Is.EqualTo(new[] { "a", "b", "c", "idle", "d", "idle" }));
+        h.Advance(2 * FrameCycles);
+        h.Write(Mfs0 + 0x08, 'e', 2); // a pause of one frame after d
+        h.Advance(6 * FrameCycles);
+        Assert.That(line.Events, Is.EqualTo(new[] { "a", "b", "c", "idle", "d", "e", "idle" }));
     }
 
     // Records what the serial port tells its channel, in order.

@@ -34,6 +34,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
     private readonly TimedEvent _txDone;
     private readonly TimedEvent _rxPoll;
     private readonly TimedEvent _rxIdle;
+    private readonly TimedEvent _txLineIdle;
     private readonly RegisterField _soe, _sbl, _md;
     private readonly RegisterField _txe, _rxe, _tbie, _tie, _rie;
     private readonly RegisterField _dataLength, _pen, _esbl;
@@ -151,6 +152,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         _txDone = scheduler.CreateEvent($"{Name}.tx", _ => FrameSent());
         _rxPoll = scheduler.CreateEvent($"{Name}.rx", _ => PollReceive());
         _rxIdle = scheduler.CreateEvent($"{Name}.rxidle", _ => ReceiveIdle());
+        _txLineIdle = scheduler.CreateEvent($"{Name}.txlineidle", _ => TellLineIdle());
         _arrivalOnMachineThread = BytesArrived;
         _arrivalOnChannelThread = () => Volatile.Read(ref _postHostInput)?.Invoke(_arrivalOnMachineThread);
         clocks.ClocksChanged += () => ControlChanged();
@@ -282,6 +284,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         _txDone.Cancel();
         _rxPoll.Cancel();
         _rxIdle.Cancel();
+        _txLineIdle.Cancel();
         _fifo1.Clear();
         _fifo2.Clear();
         _shifterBusy = false;
@@ -410,13 +413,30 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         if (!_shifterBusy)
         {
             _tbi.Value = 1;
-            if (_soe.IsSet)
+            if (_soe.IsSet && Backend is not null)
             {
-                Backend?.TransmitterIdle();
+                _txLineIdle.ScheduleIn(Math.Max(LineIdleFrames * FrameCycles, _scheduler.CyclesFromSeconds(LineIdleMinimumSeconds)));
             }
         }
 
         UpdateInterrupts();
+    }
+
+    // Frames of silence after which the channel hears the line is idle (as a 16550's receive timeout of four
+    // characters): a pause inside a frame the firmware is still computing is shorter, so a gathering channel is not
+    // made to forward a byte at a time.
+    private const ulong LineIdleFrames = 4;
+
+    // And at least this long: at 4 Mbaud four frames (10 µs) are shorter than the DSMC's pauses between LZ4 output
+    // bytes, which made the emulated device's link write a few bytes at a time (600 writes a migration).
+    private const double LineIdleMinimumSeconds = 100e-6;
+
+    private void TellLineIdle()
+    {
+        if (!_shifterBusy && _soe.IsSet)
+        {
+            Backend?.TransmitterIdle();
+        }
     }
 
     private uint ReadData()

@@ -95,6 +95,8 @@ internal sealed class DeviceLinkChannel : IByteChannel
 
     public void TransmitterIdle() => Flush();
 
+    public bool WantsTransmitterIdle => true;
+
     // Writes what has gathered. Callers: the emulation thread (idle, full batch) and the fallback timer.
     private void Flush()
     {

@@ -225,6 +225,8 @@ public class SerialTests(bool hostInputQueue)
 
         public void TransmitterIdle() => Events.Add("idle");
 
+        public bool WantsTransmitterIdle => true;
+
         public void Dispose()
         {
         }

@@ -22,4 +22,7 @@ public interface IByteChannel : IDisposable
     void TransmitterIdle()
     {
     }
+
+    /// <summary>Whether the channel gathers outgoing bytes and wants <see cref="TransmitterIdle"/>; a serial model need not keep time for one that does not.</summary>
+    bool WantsTransmitterIdle => false;
 }

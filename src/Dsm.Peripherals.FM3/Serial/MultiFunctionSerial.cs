@@ -413,7 +413,7 @@ public sealed class MultiFunctionSerial : Fm3Peripheral
         if (!_shifterBusy)
         {
             _tbi.Value = 1;
-            if (_soe.IsSet && Backend is not null)
+            if (_soe.IsSet && Backend is { WantsTransmitterIdle: true })
             {
                 _txLineIdle.ScheduleIn(Math.Max(LineIdleFrames * FrameCycles, _scheduler.CyclesFromSeconds(LineIdleMinimumSeconds)));
             }

@@ -62,9 +62,9 @@ internal sealed class DeviceLinkChannel : IByteChannel
 
     public void Send(byte value)
     {
-        if (Volatile.Read(ref _socket) is null)
+        if (Volatile.Read(ref _socket) is null || Volatile.Read(ref _disposed) != 0)
         {
-            return; // no host: the byte is lost on the line
+            return; // no host (or the link is gone): the byte is lost on the line
         }
 
         // Gathered and written in one call when the transmitter falls idle (a frame's end) or a batch is full, as a

@@ -429,13 +429,7 @@ public sealed class MigrationHost : IAsyncDisposable
         }
     }
 
-    private void CheckBoardKnown(string boardId)
-    {
-        if (!_options.Boards.BoardIds.Contains(boardId, StringComparer.OrdinalIgnoreCase))
-        {
-            throw UnknownBoard(boardId);
-        }
-    }
+    private bool KnowsBoard(string boardId) => _options.Boards.BoardIds.Contains(boardId, StringComparer.OrdinalIgnoreCase);
 
     private MigrationException UnknownBoard(string boardId) =>
         new($"Board '{boardId}' is not known to this host (known: {string.Join(", ", _options.Boards.BoardIds)}).");
@@ -453,10 +447,7 @@ public sealed class MigrationHost : IAsyncDisposable
 
     private HostedSystem Build(Guid id, DateTimeOffset receivedAt, EmigratedSystem system, BlankMachine? prepared = null)
     {
-        var blank = prepared is not null && string.Equals(prepared.Board.Name, system.Hello.BoardId, StringComparison.OrdinalIgnoreCase)
-            ? prepared
-            : CreateBlankMachine(system.Hello.BoardId);
-        var (board, console, machine) = blank;
+        var (board, console, machine) = prepared ?? CreateBlankMachine(system.Hello.BoardId); // prepared: from this HELLO
         try
         {
             SystemImporter.LoadInto(system, board, machine);
@@ -540,7 +531,7 @@ public sealed class MigrationHost : IAsyncDisposable
 
         public void Prepare(HelloMessage hello)
         {
-            if (!host._options.Boards.BoardIds.Contains(hello.BoardId, StringComparer.OrdinalIgnoreCase))
+            if (!host.KnowsBoard(hello.BoardId))
             {
                 return; // StoreAsync turns the system away
             }
@@ -576,7 +567,10 @@ public sealed class MigrationHost : IAsyncDisposable
         {
             var id = Guid.NewGuid();
             var receivedAt = host._options.TimeProvider.GetUtcNow();
-            host.CheckBoardKnown(system.Hello.BoardId); // before anything reaches the disk
+            if (!host.KnowsBoard(system.Hello.BoardId))
+            {
+                throw host.UnknownBoard(system.Hello.BoardId); // before anything reaches the disk
+            }
 
             // The device waits for COMMITTED while both run: the record's serialisation and durable write do not need
             // the machine, so it is built meanwhile (1-2 ms each on the benchmark host).

@@ -118,14 +118,23 @@ public class ByteChannelTests
 
         public void Follow(INotifyingByteChannel channel)
         {
-            channel.BytesArrived += () =>
+            channel.BytesArrived += () => Take(channel);
+
+            // A channel that reads in the background may have reported before this subscription, as a UART attached
+            // late would miss it: it looks once at what is queued (the MFS does on attach).
+            Take(channel);
+        }
+
+        private void Take(IByteChannel channel)
+        {
+            lock (_received)
             {
                 if (!_received.IsSet && channel.TryReceive(out byte b))
                 {
                     _first = b;
                     _received.Set();
                 }
-            };
+            }
         }
 
         public byte WaitForFirst()

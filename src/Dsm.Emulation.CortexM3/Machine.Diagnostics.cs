@@ -16,7 +16,7 @@ public sealed partial class Machine
     public string DescribeState()
     {
         var text = new StringBuilder();
-        AppendState(text, CaptureCore(null), null);
+        AppendState(text, CaptureCore(null));
         return text.ToString();
     }
 
@@ -52,7 +52,7 @@ public sealed partial class Machine
             _ => $"The core stopped: {reason}.",
         });
         text.AppendLine();
-        AppendState(text, core, fault);
+        AppendState(text, core);
         return text.ToString();
     }
 
@@ -138,9 +138,9 @@ public sealed partial class Machine
         };
     }
 
-    private void AppendState(StringBuilder text, CoreSnapshot core, CpuFault? fault)
+    // The instruction of a fault was taken from the fault when the snapshot was captured.
+    private void AppendState(StringBuilder text, CoreSnapshot core)
     {
-        _ = fault; // the instruction of a fault was taken from it at capture
         text.AppendLine(CultureInfo.InvariantCulture, $"  pc   0x{core.Pc:X8}  {DescribeAddress(core.Pc) ?? "(no symbol)"}  instruction {core.Instruction}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  lr   0x{core.Lr:X8}  {DescribeAddress(core.Lr) ?? "(no symbol)"}");
         if (core.Stacked is var (stackedPc, stackedLr))

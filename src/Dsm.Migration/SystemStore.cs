@@ -29,12 +29,14 @@ public sealed record StoredSystem(Guid Id, HandOverState State, string RecordPat
 /// <summary>
 /// Durable storage of hosted systems in a directory: the arrival record (<c>ID.system</c>), the newest
 /// machine snapshot (<c>ID.snapshot</c>) and the hand-over state (<c>ID.state</c>). Every file is
-/// written to a temporary name, flushed to the disk and renamed, so a crash leaves either the old or
-/// the new file, never a torn one.
+/// written to a temporary name, flushed to the disk and renamed, and the directory is flushed after the rename,
+/// so a crash or power loss leaves either the old or the new file, never a torn one, and a write that returned
+/// stays written.
 /// </summary>
 public sealed class SystemStore
 {
     private readonly ILogger _logger;
+    private bool _warnedNoDirectoryFlush;
 
     /// <summary>Opens (and creates) the store in <paramref name="directory"/>.</summary>
     /// <param name="directory">The state directory.</param>
@@ -48,6 +50,9 @@ public sealed class SystemStore
 
     /// <summary>The directory holding the files.</summary>
     public string Directory { get; }
+
+    /// <summary>Flushes the directory after a rename (tests observe it); returns false where the file system cannot.</summary>
+    internal Func<string, bool> FlushDirectory { get; init; } = DirectorySync.Flush;
 
     /// <summary>Writes the arrival record of a system; returns when it is on disk.</summary>
     /// <param name="id">System id.</param>
@@ -126,6 +131,12 @@ public sealed class SystemStore
         }
 
         File.Move(temp, path, overwrite: true);
+        if (!FlushDirectory(Directory) && !_warnedNoDirectoryFlush)
+        {
+            _warnedNoDirectoryFlush = true;
+            _logger.LogWarning("The file system of {Directory} cannot flush a directory: a power loss right after a write may undo its rename", Directory);
+        }
+
         _logger.LogDebug("Wrote {Path} ({Bytes} bytes)", path, bytes.Length);
     }
 }

@@ -49,6 +49,53 @@ public class SystemStoreTests
     }
 
     [Test]
+    public async Task EveryWriteFlushesTheDirectoryAfterItsRenameAndReturnsOnlyThen()
+    {
+        // The rename is what makes a write visible; until the directory is flushed a power loss can undo it.
+        var flushes = new List<(string Directory, string[] Files)>();
+        var store = new SystemStore(_directory)
+        {
+            FlushDirectory = directory =>
+            {
+                flushes.Add((directory, Directory.GetFiles(directory).Select(f => Path.GetFileName(f)).ToArray()));
+                return true;
+            },
+        };
+        var id = Guid.NewGuid();
+
+        await store.WriteRecordAsync(id, [1], CancellationToken.None);
+        await store.SetStateAsync(id, HandOverState.Committed, CancellationToken.None);
+        await store.WriteSnapshotAsync(id, [2], CancellationToken.None);
+
+        Assert.That(flushes.Select(f => f.Directory), Is.EqualTo(Enumerable.Repeat(store.Directory, 3)));
+        Assert.That(flushes[0].Files, Is.EqualTo(new[] { $"{id:D}.system" }), "flushed after the record's rename, no temporary left");
+        Assert.That(flushes[1].Files, Does.Contain($"{id:D}.state").And.Not.Contain($"{id:D}.state.tmp"));
+        Assert.That(flushes[2].Files, Does.Contain($"{id:D}.snapshot").And.Not.Contain($"{id:D}.snapshot.tmp"));
+    }
+
+    [Test]
+    public async Task AFileSystemThatCannotFlushDirectoriesStillStores()
+    {
+        int calls = 0;
+        var store = new SystemStore(_directory) { FlushDirectory = _ => { calls++; return false; } };
+        var id = Guid.NewGuid();
+        await store.WriteRecordAsync(id, [5], CancellationToken.None);
+        await store.WriteRecordAsync(Guid.NewGuid(), [6], CancellationToken.None);
+        Assert.That(calls, Is.EqualTo(2));
+        Assert.That(store.List(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void TheRealDirectoryFlushWorksHereAndReportsAMissingDirectory()
+    {
+        Assert.That(DirectorySync.Flush(_directory), Is.True, "a local temporary directory can be flushed");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Throws<IOException>(() => DirectorySync.Flush(Path.Combine(_directory, "missing")));
+        }
+    }
+
+    [Test]
     public async Task DeleteRemovesEveryFile()
     {
         var store = new SystemStore(_directory);

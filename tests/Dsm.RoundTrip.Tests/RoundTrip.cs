@@ -238,6 +238,13 @@ internal static class RoundTrip
                     problems.Add($"the receiver session ended {session.Status}, expected to fail");
                 }
 
+                if (host == HostBehaviour.Accepts)
+                {
+                    // Why the host went quiet (a rare failure under full-suite load was reported without this).
+                    problems.Add($"receiver: {session.Status}, {session.Exception?.GetBaseException().Message ?? "no exception"}; " +
+                        $"{link.BytesToDevice} bytes to the device, {link.HandOvers} hand-overs");
+                }
+
                 // The device goes on by itself: its whole console must be the reference's.
                 RunUntilLines(machine, deviceConsole, linesAtInstant + WindowLines + 1, instant.Time + (ulong)((DeviceLimitSeconds + 1) * reference.CoreClockHz));
                 int before = problems.Count;

@@ -6,7 +6,8 @@ namespace Dsm.Benchmarks;
 /// <summary>
 /// Entry point: pick suites with BenchmarkDotNet's command line (for example --filter '*Protocol*' --job short),
 /// or run the migration-cost runner with <c>migration [options]</c>, the hosting-density ramp with
-/// <c>--density [options]</c> or the idle engine cost with <c>--idle-cost N --record FILE</c> (docs/performance.md).
+/// <c>--density [options]</c>, the idle engine cost with <c>--idle-cost N --record FILE</c> or the peripheral path's
+/// warm-up with <c>--peripheral-warmup</c> (docs/performance.md).
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,11 @@ public static class Program
         if (args.Length > 0 && args[0] is "--density" or "--density-point")
         {
             return await Density.DensityBenchmark.RunAsync(args).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "--peripheral-warmup")
+        {
+            return PeripheralWarmUp.Run(args);
         }
 
         if (args.Length > 0 && args[0] == "--idle-cost")

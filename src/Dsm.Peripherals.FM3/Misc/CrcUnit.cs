@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dsm.Emulation.CortexM3.Registers;
 using Dsm.Emulation.CortexM3.State;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ namespace Dsm.Peripherals.FM3.Misc;
 public sealed class CrcUnit : Fm3Peripheral
 {
     private readonly Register _control, _init;
-    private readonly RegisterField _crc32, _littleEndian, _lsbFirst, _resultSwap, _resultReverse, _finalXor;
+    private const int Crc32Bit = 1, LittleEndianBit = 2, LsbFirstBit = 3;
+    private readonly RegisterField _crc32, _resultSwap, _resultReverse, _finalXor;
     private uint _crc = 0xFFFF_FFFF;
 
     /// <summary>Creates the CRC unit.</summary>
@@ -34,9 +36,9 @@ public sealed class CrcUnit : Fm3Peripheral
                 _crc = _init!.Value & WidthMask;
             }
         });
-        _crc32 = _control.DefineField("CRC32", 1, 1);
-        _littleEndian = _control.DefineField("LTLEND", 2, 1);
-        _lsbFirst = _control.DefineField("LSBFST", 3, 1);
+        _crc32 = _control.DefineField("CRC32", Crc32Bit, 1);
+        _control.DefineField("LTLEND", LittleEndianBit, 1);
+        _control.DefineField("LSBFST", LsbFirstBit, 1);
         _resultSwap = _control.DefineField("CRCLTE", 4, 1);
         _resultReverse = _control.DefineField("CRCLSF", 5, 1);
         _finalXor = _control.DefineField("FXOR", 6, 1);
@@ -63,22 +65,28 @@ public sealed class CrcUnit : Fm3Peripheral
             return;
         }
 
-        // Settings read once a write, not per bit: the DSMC feeds 512 KiB of flash through here per migration.
-        bool crc32 = _crc32.IsSet, lsbFirst = _lsbFirst.IsSet, littleEndian = _littleEndian.IsSet;
+        // Settings read once a write, not per bit, straight from CRCCR's bits: the DSMC feeds 512 KiB of flash through
+        // here per migration.
+        uint control = _control.Value;
+        bool crc32 = (control & (1u << Crc32Bit)) != 0, lsbFirst = (control & (1u << LsbFirstBit)) != 0;
+        bool littleEndian = (control & (1u << LittleEndianBit)) != 0;
+        uint[] table = crc32 ? Crc32Table : Crc16Table;
+        byte[] reverse = ReverseBits8;
         uint crc = _crc & (crc32 ? 0xFFFF_FFFFu : 0xFFFFu);
         for (int i = 0; i < bytes; i++)
         {
             byte data = (byte)(value >> (8 * (littleEndian ? i : bytes - 1 - i)));
-            crc = FeedByte(crc, lsbFirst ? ReverseBits8[data] : data, crc32);
+            crc = FeedByte(crc, lsbFirst ? reverse[data] : data, crc32, table);
         }
 
         _crc = crc;
     }
 
     // Most significant bit first, a byte at a time (LSBFST feeds the byte's bits reversed, the same thing).
-    private static uint FeedByte(uint crc, byte data, bool crc32) => crc32
-        ? (crc << 8) ^ Crc32Table[(byte)((crc >> 24) ^ data)]
-        : ((crc << 8) ^ Crc16Table[(byte)((crc >> 8) ^ data)]) & 0xFFFFu;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint FeedByte(uint crc, byte data, bool crc32, uint[] table) => crc32
+        ? (crc << 8) ^ table[(byte)((crc >> 24) ^ data)]
+        : ((crc << 8) ^ table[(byte)((crc >> 8) ^ data)]) & 0xFFFFu;
 
     private static readonly uint[] Crc32Table = MsbFirstTable(0x04C1_1DB7u, 32);
     private static readonly uint[] Crc16Table = MsbFirstTable(0x1021u, 16);

@@ -110,6 +110,32 @@ public class NativeTests
     }
 
     [Test]
+    public async Task CDeviceOffersErasedBlocksWithoutComputingThemAndCatchesUpOnAByteInALaterPiece()
+    {
+        // Erased blocks are recognised piece by piece; a block whose programmed byte sits in its second or last quarter
+        // must still get its full CRC-32 (the erased pieces before it fed afterwards), or the host asks for it.
+        var image = TestScenario.Realistic(seed: 8);
+        var flash = image.RegionContents[0].ToArray();
+        const int block = 4096;
+        int inQuarter1 = (flash.Length / block) - 3, inQuarter3 = (flash.Length / block) - 2;
+        Assert.That(flash.AsSpan(inQuarter1 * block, 3 * block).ToArray(), Has.All.EqualTo((byte)0xFF), "the scenario's last blocks are erased");
+        flash[(inQuarter1 * block) + 1500] = 0x12;
+        flash[(inQuarter3 * block) + 3500] = 0x34;
+        image = image with { RegionContents = [flash, image.RegionContents[1], image.RegionContents[2]] };
+        var known = (byte[])flash.Clone();
+        known[(inQuarter3 * block) + 3500] = 0xFF; // the host's copy differs only in the last quarter of one block
+        var receiver = new MigrationReceiver(new FirmwareStore(new() { [0] = known }), new SystemStore(), new KeyProvider(TestScenario.Key),
+            new MigrationReceiverOptions { FrameTimeout = TimeSpan.FromSeconds(1) });
+
+        var (result, error, outcome) = await RunLiveAsync(image, receiver, null, -1);
+
+        Assert.That(error, Is.Null, error?.Message);
+        Assert.That(outcome, Does.StartWith("outcome moved"));
+        Assert.That(result!.System.FlashBlocksReceived, Is.EqualTo(1), "only the block that differs: every erased block's CRC and the other altered one matched");
+        SessionTests.AssertSameSystem(image, result.System);
+    }
+
+    [Test]
     public async Task CDeviceKeepsRunningWhenTheHostRejects()
     {
         var image = TestScenario.Realistic(seed: 5, withKey: false);

@@ -1,4 +1,5 @@
-using Dsm.Emulation.CortexM3.State;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Dsm.Emulation.CortexM3.Memory;
 
@@ -9,7 +10,7 @@ namespace Dsm.Emulation.CortexM3.Memory;
 /// </summary>
 public sealed class SharedMemoryPool
 {
-    private readonly Dictionary<(uint Crc, int Length), List<WeakReference<byte[]>>> _images = new();
+    private readonly Dictionary<(ulong Key, int Length), List<WeakReference<byte[]>>> _images = new();
 
     /// <summary>Images in the pool still used by some machine.</summary>
     public int Count
@@ -32,7 +33,7 @@ public sealed class SharedMemoryPool
     public byte[] Intern(byte[] contents)
     {
         ArgumentNullException.ThrowIfNull(contents);
-        var key = (Crc32.Compute(contents), contents.Length);
+        var key = (ContentKey(contents), contents.Length);
         lock (_images)
         {
             if (!_images.TryGetValue(key, out var candidates))
@@ -52,5 +53,35 @@ public sealed class SharedMemoryPool
             candidates.Add(new WeakReference<byte[]>(contents));
             return contents;
         }
+    }
+
+    // The lookup key; candidates with the key are compared byte for byte. Four independent multiply-xor lanes over
+    // 64-bit words: the byte-wise CRC-32 used before took 1.3 ms for 512 KiB of flash while the device waited for
+    // COMMITTED.
+    private static ulong ContentKey(ReadOnlySpan<byte> data)
+    {
+        const ulong Prime = 0x9E37_79B9_7F4A_7C15;
+        var words = MemoryMarshal.Cast<byte, ulong>(data);
+        ulong a = 1, b = 2, c = 3, d = 4;
+        int i = 0;
+        for (; i + 4 <= words.Length; i += 4)
+        {
+            a = (a ^ words[i]) * Prime;
+            b = (b ^ words[i + 1]) * Prime;
+            c = (c ^ words[i + 2]) * Prime;
+            d = (d ^ words[i + 3]) * Prime;
+        }
+
+        for (; i < words.Length; i++)
+        {
+            a = (a ^ words[i]) * Prime;
+        }
+
+        foreach (byte tail in data[(words.Length * sizeof(ulong))..])
+        {
+            b = (b ^ tail) * Prime;
+        }
+
+        return a ^ BitOperations.RotateLeft(b, 16) ^ BitOperations.RotateLeft(c, 32) ^ BitOperations.RotateLeft(d, 48);
     }
 }

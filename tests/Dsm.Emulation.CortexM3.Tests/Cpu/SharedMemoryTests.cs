@@ -40,6 +40,27 @@ public class SharedMemoryTests
         Assert.That(pool.Count, Is.EqualTo(2));
     }
 
+    [TestCase(4096, 2048)]
+    [TestCase(4096, 4095)]
+    [TestCase(4093, 4092)] // a length past the last whole 8-byte word: the difference is in the tail
+    [TestCase(24, 0)]
+    public void InterningSharesEqualBytesOnlyWhateverByteDiffers(int length, int differentAt)
+    {
+        var pool = new SharedMemoryPool();
+        var random = new Random(length + differentAt);
+        var first = new byte[length];
+        random.NextBytes(first);
+        var equal = (byte[])first.Clone();
+        var other = (byte[])first.Clone();
+        other[differentAt] ^= 0x01;
+
+        Assert.That(pool.Intern(first), Is.SameAs(first));
+        Assert.That(pool.Intern(equal), Is.SameAs(first), "equal bytes: the pool's array");
+        Assert.That(pool.Intern(other), Is.SameAs(other), "one bit apart: its own array");
+        Assert.That(pool.Intern((byte[])other.Clone()), Is.SameAs(other));
+        Assert.That(pool.Count, Is.EqualTo(2));
+    }
+
     [Test]
     public void HostStoreIntoSharedFlashStaysInItsOwnMachine()
     {

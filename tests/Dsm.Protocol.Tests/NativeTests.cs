@@ -88,6 +88,25 @@ public class NativeTests
         }
     }
 
+    [TestCase(4096, 3)]
+    [TestCase(4096, 40)]
+    [TestCase(1000, 0)]
+    [TestCase(4093, 7)]
+    public void CLz4MatchesTheHostOnLongRuns(int length, int scattered)
+    {
+        // Mostly zero, as idle SRAM is: matches run for hundreds of bytes, past word boundaries, up to the block's end rules.
+        var random = new Random(length + scattered);
+        var data = new byte[length];
+        for (int i = 0; i < scattered; i++)
+        {
+            data[random.Next(length)] = (byte)random.Next(1, 256);
+        }
+
+        var expected = new byte[Lz4BlockEncoder.MaxOutputLength(length)];
+        int n = Lz4BlockEncoder.Encode(data, expected, new ushort[1 << ProtocolConstants.Lz4HashBits]);
+        Assert.That(NativeDriver.RunDriver(data, "lz4"), Is.EqualTo(expected[..n]));
+    }
+
     [TestCase(null, -1L)]
     [TestCase("flip", 700L)]
     [TestCase("drop", 25000L)]

@@ -416,7 +416,7 @@ public sealed partial class Machine
                 case StopReason.InstructionLimit or StopReason.StopRequested:
                     break; // the slice reached its end, or something asked for attention: look again
                 case StopReason.Sleeping:
-                    _sleep = Cpu.SleepingOnExit ? SleepState.SleepOnExit : SleepKindOfLastInstruction();
+                    _sleep = Cpu.SleepingOnExit ? SleepState.SleepOnExit : Cpu.SleptOnWfe ? SleepState.WaitForEvent : SleepState.WaitForInterrupt;
                     break;
                 case StopReason.Lockup:
                     _sleep = SleepState.LockedUp;
@@ -521,28 +521,6 @@ public sealed partial class Machine
         }
 
         return wake;
-    }
-
-    // The core reported Sleeping with the PC after the WFI or WFE (either width) that put it to sleep.
-    private SleepState SleepKindOfLastInstruction()
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        uint pc = Cpu.Pc;
-        if (Bus.TryPeek(pc - 2, bytes[2..]))
-        {
-            ushort last = BinaryPrimitives.ReadUInt16LittleEndian(bytes[2..]);
-            if (last == 0xBF20)
-            {
-                return SleepState.WaitForEvent;
-            }
-
-            if (last == 0x8002 && Bus.TryPeek(pc - 4, bytes[..2]) && BinaryPrimitives.ReadUInt16LittleEndian(bytes) == 0xF3AF)
-            {
-                return SleepState.WaitForEvent;
-            }
-        }
-
-        return SleepState.WaitForInterrupt;
     }
 
     private void OnResetRequested(ResetRequest request)

@@ -51,6 +51,9 @@ public sealed partial class CortexM3Cpu
     /// </summary>
     public bool SleepingOnExit => _sleepingOnExit;
 
+    /// <summary>After <see cref="Run"/> returned <see cref="StopReason.Sleeping"/> from a WFI or WFE: true for WFE.</summary>
+    internal bool SleptOnWfe => _sleptOnWfe;
+
     /// <summary>
     /// Connects the core to a system control space: its exception controller then takes every interrupt, fault and
     /// SVC (stopping the core only on lockup), the masks feed its execution priority, VTOR and the CCR traps follow it

@@ -14,7 +14,7 @@ public sealed partial class CortexM3Cpu
 {
     /// <summary>
     /// Runs blocks until the budget is spent, a fault or stop occurs, or the outer loop must look (IT block
-    /// started, masks or CONTROL written, Thumb bit cleared, stop requested).
+    /// started, CONTROL written, a mask written that lets an exception in, Thumb bit cleared, stop requested).
     /// </summary>
     /// <param name="remaining">Instruction budget, decreased by the instructions run.</param>
     /// <returns><see cref="Continue"/> or a <see cref="StopReason"/>.</returns>
@@ -1847,7 +1847,15 @@ public sealed partial class CortexM3Cpu
             instructions = 0;
             status = ExceptionReturn(nextPc, block.Addresses[index]);
             pc = _pc;
-            break;
+            if (status != Continue || _itState != 0 || !_thumb)
+            {
+                break; // asleep on exit, a fault, or back inside an IT block or in ARM state: the run loop looks
+            }
+
+            // Back in the interrupted code (or tail-chaining, which the loop's first check sees): go on here rather than
+            // leave and re-enter, once per interrupt.
+            previous = null;
+            continue;
 
         fault:
             index = Index(ref first, ref d);

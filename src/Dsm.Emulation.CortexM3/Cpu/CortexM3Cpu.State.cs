@@ -32,6 +32,7 @@ public sealed partial class CortexM3Cpu : IExceptionCore
     private uint _faultmask;
     private uint _basepri;
     private bool _eventRegister;
+    private bool _sleptOnWfe;
 
     // The local exclusive monitor: open after LDREX until STREX, CLREX (or, next issue, an exception).
     private bool _monitorOpen;

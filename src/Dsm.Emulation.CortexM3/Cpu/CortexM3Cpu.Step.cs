@@ -1420,11 +1420,15 @@ public sealed partial class CortexM3Cpu
 
             case Op.Msr:
                 WriteSpecialRegister(d.Aux, R(d.Rn));
-                return StepExitAfter;
+
+                // A mask write (PRIMASK, BASEPRI, BASEPRI_MAX, FAULTMASK) leaves the block only when it lets an exception
+                // in, which is taken right after it; an RTOS masks and unmasks twice per tick, and each exit cost a
+                // fast-loop entry. Other special registers (CONTROL, the stack pointers) still leave.
+                return d.Aux is >= 16 and <= 19 && _exc is not { MayPreempt: true } ? StepNext : StepExitAfter;
 
             case Op.Cps:
                 ChangeProcessorState(d.Aux);
-                return StepExitAfter;
+                return _exc is { MayPreempt: true } ? StepExitAfter : StepNext;
 
             case Op.It:
                 _itState = (byte)d.Imm;
@@ -1455,6 +1459,7 @@ public sealed partial class CortexM3Cpu
                 }
 
                 _stepStopReason = StopReason.Sleeping;
+                _sleptOnWfe = true;
                 return StepStopAfter;
 
             case Op.Wfi:
@@ -1464,6 +1469,7 @@ public sealed partial class CortexM3Cpu
                 }
 
                 _stepStopReason = StopReason.Sleeping;
+                _sleptOnWfe = false;
                 return StepStopAfter;
 
             case Op.Bkpt:

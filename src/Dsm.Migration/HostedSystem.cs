@@ -29,11 +29,15 @@ public enum HostedSystemState
 /// <summary>A migrated system running on the host: what it is, how it is doing, and how to control it.</summary>
 public sealed class HostedSystem
 {
-    private readonly SemaphoreSlim _machineGate = new(1, 1);
+    // Held by the scheduler while a slice runs (every wake-up, so a single compare-and-swap when free) and by
+    // InvokeAsync. A SemaphoreSlim here took two monitor round trips per wake-up.
+    private readonly Lock _machineGate = new();
     private readonly ILogger _logger;
     private ulong _instructionsAtStart;
     private long _resumedAtTicks;
     private double _recentMips;
+    private long _rateWindowStartTicks;
+    private ulong _rateWindowStartInstructions;
 
     internal HostedSystem(Guid id, Machine machine, GuestConsole console, string boardId, string? buildId, string deviceId, ElfImage? firmware, DateTimeOffset arrivedAt, ILogger logger)
     {
@@ -115,31 +119,84 @@ public sealed class HostedSystem
     /// <param name="action">Works on the machine; must be quick.</param>
     /// <param name="cancellationToken">Cancels the wait for the machine.</param>
     /// <returns>The action's result.</returns>
-    public async Task<T> InvokeAsync<T>(Func<Machine, T> action, CancellationToken cancellationToken = default)
+    public Task<T> InvokeAsync<T>(Func<Machine, T> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
-        await _machineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        if (_machineGate.TryEnter())
+        {
+            try
+            {
+                return Task.FromResult(RunInGate(action));
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException<T>(ex); // as an async method would report it
+            }
+        }
+
+        // A slice is running (at most one quantum): wait for it on a pool thread, which takes and leaves the gate itself.
+        return Task.Run(
+            () =>
+            {
+                while (!_machineGate.TryEnter(GateWaitStep))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                return RunInGate(action);
+            },
+            cancellationToken);
+    }
+
+    private static readonly TimeSpan GateWaitStep = TimeSpan.FromMilliseconds(10);
+
+    // With the gate held: runs the action and leaves the gate.
+    private T RunInGate<T>(Func<Machine, T> action)
+    {
         try
         {
             return action(Machine);
         }
         finally
         {
-            _machineGate.Release();
+            _machineGate.Exit();
         }
     }
 
-    internal void EnterGate() => _machineGate.Wait();
+    internal void EnterGate() => _machineGate.Enter();
 
-    internal void LeaveGate() => _machineGate.Release();
+    internal void LeaveGate() => _machineGate.Exit();
 
     internal void MarkResumed()
     {
         _instructionsAtStart = Machine.Cpu.Instructions;
         _resumedAtTicks = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
+        _rateWindowStartTicks = 0;
     }
 
-    internal void RecordRate(double mips) => Volatile.Write(ref _recentMips, mips);
+    // Called with the gate held at the start of each slice, with the wall clock the slice starts at: closes a rate window
+    // once a second of wall time has passed (a compare per slice otherwise).
+    internal void NoteProgress(long nowTicks)
+    {
+        ulong instructions = Machine.Cpu.Instructions;
+        if (_rateWindowStartTicks == 0)
+        {
+            (_rateWindowStartTicks, _rateWindowStartInstructions) = (nowTicks, instructions);
+            return;
+        }
+
+        long elapsed = nowTicks - _rateWindowStartTicks;
+        if (elapsed >= TimeSpan.TicksPerSecond)
+        {
+            Volatile.Write(ref _recentMips, (instructions - _rateWindowStartInstructions) / (elapsed / (double)TimeSpan.TicksPerSecond) / 1e6);
+            (_rateWindowStartTicks, _rateWindowStartInstructions) = (nowTicks, instructions);
+        }
+    }
 
     internal void Fault(string report)
     {

@@ -353,16 +353,11 @@ public sealed class MigrationHost : IAsyncDisposable
             }
 
             long now = pacer.NowTicks;
+            system.NoteProgress(now);
             ulong virtualNow = machine.Scheduler.Now;
             pacer.CatchUp(virtualNow, now);
             ulong target = pacer.VirtualAt(now + _options.Quantum.Ticks, virtualNow, machine.Scheduler.CoreClockHz);
-            ulong before = machine.Cpu.Instructions;
             var result = machine.RunSlice(target, long.MaxValue);
-            long elapsed = pacer.NowTicks - now;
-            if (elapsed > 0)
-            {
-                system.RecordRate((machine.Cpu.Instructions - before) / (elapsed / (double)TimeSpan.TicksPerSecond) / 1e6);
-            }
 
             switch (result.Outcome)
             {

@@ -146,6 +146,44 @@ public class MigrationHostTests
     }
 
     [Test]
+    public async Task InvokeAsyncWaitsOutASliceAndReportsFailuresAndCancellationThroughItsTask()
+    {
+        await using var host = NewHost();
+        await host.StartAsync(CancellationToken.None);
+        var (_, hostSide) = await MigrateAsync(host, Device());
+        var system = await hostSide;
+        await WaitForAsync(() => system.State == HostedSystemState.Sleeping, "the resume code sleeps in WFI");
+
+        // An action's exception and a cancelled token come back in the task, as from an async method.
+        var failing = system.InvokeAsync<int>(_ => throw new InvalidOperationException("from the action"));
+        Assert.That(failing.IsFaulted, Is.True);
+        Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        Assert.That(system.InvokeAsync(m => m.Cpu.Pc, new CancellationToken(canceled: true)).IsCanceled, Is.True);
+
+        // While a slice holds the machine (here another thread), the action waits for it and then runs.
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = Task.Run(() =>
+        {
+            system.EnterGate();
+            held.Set();
+            release.Wait();
+            system.LeaveGate();
+        });
+        held.Wait();
+        var waiting = system.InvokeAsync(m => m.Cpu.Pc);
+        await Task.Delay(50);
+        Assert.That(waiting.IsCompleted, Is.False, "the machine is busy");
+        using var cancel = new CancellationTokenSource();
+        var cancelled = system.InvokeAsync(m => m.Cpu.Pc, cancel.Token);
+        cancel.Cancel();
+        Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+        release.Set();
+        await holder;
+        Assert.That(await waiting, Is.EqualTo(ResumeAddress + 2));
+    }
+
+    [Test]
     public async Task AHostRestartResumesTheSystemFromDisk()
     {
         Guid id;
